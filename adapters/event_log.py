@@ -1,0 +1,101 @@
+"""EventLog implementations for one process: in memory, and in a SQLite file.
+
+Both are the embedded stand-ins for the Kafka topic ``game-events`` (one partition).
+See domain.ports.EventLog for the guarantees.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+
+from adapters.sqlite_connection import SQLiteConnection
+from domain.ports import LogRecord, Positioned
+
+
+class _Wakeup:
+    """Lets readers in this process sleep until a writer appends."""
+
+    def __init__(self) -> None:
+        self._event: asyncio.Event | None = None
+
+    def set(self) -> None:
+        if self._event is not None:
+            self._event.set()
+
+    async def wait(self, timeout: float) -> None:
+        if self._event is None:
+            self._event = asyncio.Event()
+        try:
+            await asyncio.wait_for(self._event.wait(), timeout)
+        except TimeoutError:
+            pass
+        self._event.clear()
+
+
+class MemoryEventLog:
+    name = "ingest-log"
+
+    def __init__(self) -> None:
+        self._records: list[LogRecord] = []
+        self._wakeup = _Wakeup()
+
+    async def append(self, records: Sequence[LogRecord]) -> None:
+        self._records.extend(records)
+        self._wakeup.set()
+
+    async def read(self, after: int, limit: int, timeout: float) -> list[Positioned]:
+        if len(self._records) <= after:
+            await self._wakeup.wait(timeout)
+        chunk = self._records[after : after + limit]
+        return [Positioned(after + i + 1, r) for i, r in enumerate(chunk)]
+
+    def close(self) -> None:
+        pass
+
+
+class SQLiteEventLog:
+    """The log in a SQLite file: a record is durable once :meth:`append` returns."""
+
+    name = "ingest-log"
+
+    def __init__(self, path: Path | str) -> None:
+        self._db = SQLiteConnection(path)
+        with self._db.transaction() as c:
+            c.execute(
+                "CREATE TABLE IF NOT EXISTS event_log ("
+                " position INTEGER PRIMARY KEY AUTOINCREMENT,"
+                " key TEXT NOT NULL, value BLOB NOT NULL, received_at REAL NOT NULL)"
+            )
+        self._wakeup = _Wakeup()
+
+    async def append(self, records: Sequence[LogRecord]) -> None:
+        await asyncio.to_thread(self._append, records)
+        self._wakeup.set()
+
+    def _append(self, records: Sequence[LogRecord]) -> None:
+        with self._db.transaction() as c:
+            c.executemany(
+                "INSERT INTO event_log (key, value, received_at) VALUES (?, ?, ?)",
+                [(r.key, r.value, r.received_at) for r in records],
+            )
+
+    async def read(self, after: int, limit: int, timeout: float) -> list[Positioned]:
+        found = await asyncio.to_thread(self._read, after, limit)
+        if not found and timeout > 0:
+            await self._wakeup.wait(timeout)
+            found = await asyncio.to_thread(self._read, after, limit)
+        return found
+
+    def _read(self, after: int, limit: int) -> list[Positioned]:
+        with self._db.reading() as c:
+            rows = c.execute(
+                "SELECT position, key, value, received_at FROM event_log"
+                " WHERE position > ? ORDER BY position LIMIT ?",
+                (after, limit),
+            ).fetchall()
+        return [Positioned(p, LogRecord(k, bytes(v), t)) for p, k, v, t in rows]
+
+    def close(self) -> None:
+        self._db.close()

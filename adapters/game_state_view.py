@@ -1,0 +1,151 @@
+"""Storage for the game-state read model, with its tracking position.
+
+Guarantees (both implementations):
+- :meth:`save` writes the changed games and the tracking position in one
+  transaction; a position not above the stored one raises IntegrityError, so a
+  replayed batch is never applied twice.
+- Reads see committed states only. Public states are mirrored in memory, so the
+  polling and listing paths do no I/O.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.popo import POPOTrackingRecorder
+from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
+
+from domain.scoreboard import Scoreboard
+
+
+class _PublicMirror:
+    def __init__(self) -> None:
+        self._states: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def put(self, boards: Mapping[str, Scoreboard]) -> None:
+        with self._lock:
+            for game_id, board in boards.items():
+                self._states[game_id] = board.public()
+
+    def state(self, game_id: str) -> dict[str, Any] | None:
+        return self._states.get(game_id)
+
+    def states(self, status: str | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            found = list(self._states.values())
+        if status is not None:
+            found = [s for s in found if s["status"] == status]
+        return sorted(found, key=lambda s: (s.get("start_time") or "", s["game_id"]))
+
+
+class MemoryGameStateView(POPOTrackingRecorder):
+    def __init__(self) -> None:
+        super().__init__()
+        self._boards: dict[str, dict[str, Any]] = {}
+        self._mirror = _PublicMirror()
+
+    def save(self, boards: Mapping[str, Scoreboard], tracking: Tracking) -> None:
+        with self._database_lock:
+            self._assert_tracking_uniqueness(tracking)
+            for game_id, board in boards.items():
+                self._boards[game_id] = board.to_record()
+            self._insert_tracking(tracking)
+        self._mirror.put(boards)
+
+    def board(self, game_id: str) -> Scoreboard | None:
+        record = self._boards.get(game_id)
+        return Scoreboard.from_record(record) if record else None
+
+    def state(self, game_id: str) -> dict[str, Any] | None:
+        return self._mirror.state(game_id)
+
+    def states(self, status: str | None = None) -> list[dict[str, Any]]:
+        return self._mirror.states(status)
+
+    def game_ids(self) -> list[str]:
+        return sorted(self._boards)
+
+
+
+class SQLiteGameStateView(SQLiteTrackingRecorder):
+    """The read model in its own SQLite file (delete it to rebuild from the log)."""
+
+    def __init__(self, datastore: SQLiteDatastore) -> None:
+        super().__init__(datastore)
+        self._mirror = _PublicMirror()
+
+    def construct_create_table_statements(self) -> list[str]:
+        statements = super().construct_create_table_statements()
+        statements.append(
+            "CREATE TABLE IF NOT EXISTS game_states ("
+            " game_id TEXT PRIMARY KEY, status TEXT NOT NULL, version INTEGER NOT NULL,"
+            " public TEXT NOT NULL, board TEXT NOT NULL)"
+        )
+        return statements
+
+    def create_table(self) -> None:
+        super().create_table()
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT board FROM game_states")
+            boards = [Scoreboard.from_record(json.loads(row[0])) for row in c.fetchall()]
+        self._mirror.put({b.game_id: b for b in boards})
+
+    def save(self, boards: Mapping[str, Scoreboard], tracking: Tracking) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            self._write(c, boards)
+            self._insert_tracking(c, tracking)
+        self._mirror.put(boards)
+
+    def _write(self, c: SQLiteCursor, boards: Mapping[str, Scoreboard]) -> None:
+        c.executemany(
+            "INSERT INTO game_states (game_id, status, version, public, board)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (game_id) DO UPDATE SET"
+            " status = excluded.status, version = excluded.version,"
+            " public = excluded.public, board = excluded.board",
+            [
+                (
+                    game_id,
+                    b.status,
+                    b.version,
+                    json.dumps(b.public()),
+                    json.dumps(b.to_record()),
+                )
+                for game_id, b in boards.items()
+            ],
+        )
+
+    def board(self, game_id: str) -> Scoreboard | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT board FROM game_states WHERE game_id = ?", (game_id,))
+            row = c.fetchone()
+        return Scoreboard.from_record(json.loads(row[0])) if row else None
+
+    def state(self, game_id: str) -> dict[str, Any] | None:
+        return self._mirror.state(game_id)
+
+    def states(self, status: str | None = None) -> list[dict[str, Any]]:
+        return self._mirror.states(status)
+
+    def game_ids(self) -> list[str]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT game_id FROM game_states ORDER BY game_id")
+            return [row[0] for row in c.fetchall()]
+
+
+def open_sqlite_game_state_view(path: str) -> SQLiteGameStateView:
+    view = SQLiteGameStateView(SQLiteDatastore(path))
+    view.create_table()
+    return view
+
+
+__all__ = [
+    "IntegrityError",
+    "MemoryGameStateView",
+    "SQLiteGameStateView",
+    "open_sqlite_game_state_view",
+]

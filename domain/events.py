@@ -1,0 +1,145 @@
+"""GameEvent: one thing that happened in a game, as a provider reported it.
+
+GameEvents are the only truth Scoreline stores; everything else is derived from them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from domain.sports import REVISION_TYPES, EventType, Sport
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """What a GAME_SCHEDULED event says about the game."""
+
+    home_team_id: str
+    away_team_id: str
+    home_team_name: str | None = None
+    away_team_name: str | None = None
+    venue: str | None = None
+    start_time: str | None = None
+    league: str | None = None
+    season: str | None = None
+
+
+@dataclass(frozen=True)
+class Correction:
+    """The replacement values an EVENT_CORRECTED gives the event it references.
+
+    A field left ``None`` keeps the referenced event's value.
+    """
+
+    event_type: EventType | None = None
+    team_id: str | None = None
+    player_id: str | None = None
+    clock_seconds: int | None = None
+    period: int | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class GameEvent:
+    """A provider's event, normalised.
+
+    ``event_id`` is unique per provider feed of a game; ``sequence_number`` orders a
+    game's events (1, 2, 3, ...). ``clock_seconds`` is the game clock as the sport
+    shows it: elapsed match time for soccer, time left in the period otherwise.
+    ``created_at`` is when the provider says the event happened (ISO 8601).
+    """
+
+    event_id: str
+    game_id: str
+    sport: Sport
+    sequence_number: int
+    event_type: EventType
+    provider: str = ""
+    team_id: str | None = None
+    player_id: str | None = None
+    clock_seconds: int | None = None
+    period: int | None = None
+    description: str = ""
+    created_at: str | None = None
+    references_event_id: str | None = None
+    schedule: Schedule | None = None
+    correction: Correction | None = None
+
+    @property
+    def is_revision(self) -> bool:
+        return self.event_type in REVISION_TYPES
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict; ``schedule``/``correction`` only when present."""
+        data: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in ("schedule", "correction"):
+                if value is not None:
+                    data[f.name] = {k: _plain(v) for k, v in asdict(value).items()}
+                continue
+            data[f.name] = _plain(value)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GameEvent:
+        """Inverse of :meth:`to_dict` (trusted input: validation lives in ingestion)."""
+        schedule = data.get("schedule")
+        correction = data.get("correction")
+        return cls(
+            event_id=data["event_id"],
+            game_id=data["game_id"],
+            sport=Sport(data["sport"]),
+            sequence_number=int(data["sequence_number"]),
+            event_type=EventType(data["event_type"]),
+            provider=data.get("provider") or "",
+            team_id=data.get("team_id"),
+            player_id=data.get("player_id"),
+            clock_seconds=data.get("clock_seconds"),
+            period=data.get("period"),
+            description=data.get("description") or "",
+            created_at=data.get("created_at"),
+            references_event_id=data.get("references_event_id"),
+            schedule=Schedule(**schedule) if schedule else None,
+            correction=_correction(correction) if correction else None,
+        )
+
+    def fingerprint(self) -> str:
+        """Digest of the content a provider controls.
+
+        Two deliveries of one ``event_id`` are the same event exactly when their
+        fingerprints are equal. The receiving provider's name and the ingestion time
+        are not content.
+        """
+        content = self.to_dict()
+        content.pop("provider", None)
+        encoded = json.dumps(content, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(encoded.encode()).hexdigest()[:32]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (Sport, EventType)):
+        return value.value
+    return value
+
+
+def _correction(data: dict[str, Any]) -> Correction:
+    values = dict(data)
+    if values.get("event_type") is not None:
+        values["event_type"] = EventType(values["event_type"])
+    return Correction(**values)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What recording decided about one delivered event."""
+
+    event_id: str
+    game_id: str
+    outcome: str  # "recorded" | "duplicate" | "conflict" | "rejected" | "pending"
+    reason: str = ""
+    version: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)

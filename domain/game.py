@@ -1,0 +1,142 @@
+"""The Game aggregate: the consistency boundary for one game's events.
+
+Every recorded domain event carries the provider's GameEvent unchanged
+(``game_event``); the event class says what kind of thing happened. Recording the
+same ``event_id`` twice with the same content is a no-op; with different content it
+raises EventConflictError. Guards live on the Scoreboard (``check_*``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+from domain.errors import EventConflictError, UnknownGameError
+from domain.events import GameEvent
+from domain.scoreboard import Scoreboard
+from domain.sports import RULES, EventType
+
+GAME_NAMESPACE = uuid.UUID("5c0be11e-0000-4000-8000-000000000000")
+
+
+def game_aggregate_id(game_id: str) -> uuid.UUID:
+    """The aggregate id of a provider's game id (stable across processes)."""
+    return uuid.uuid5(GAME_NAMESPACE, game_id)
+
+
+class Game(Aggregate):
+    class Scheduled(Aggregate.Created):
+        game_event: dict[str, Any]
+
+    class Recorded(Aggregate.Event):
+        """Base of every event after scheduling: applies its GameEvent to the board."""
+
+        game_event: dict[str, Any]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Game)
+            aggregate.fold(GameEvent.from_dict(self.game_event), self.originator_version)
+
+    class Rescheduled(Recorded):
+        pass
+
+    class Started(Recorded):
+        pass
+
+    class PeriodStarted(Recorded):
+        pass
+
+    class PeriodEnded(Recorded):
+        pass
+
+    class ClockUpdated(Recorded):
+        pass
+
+    class Scored(Recorded):
+        pass
+
+    class IncidentNoted(Recorded):
+        pass
+
+    class Finalised(Recorded):
+        pass
+
+    class Postponed(Recorded):
+        pass
+
+    class Cancelled(Recorded):
+        pass
+
+    class Corrected(Recorded):
+        pass
+
+    class Retracted(Recorded):
+        pass
+
+    def __init__(self, game_event: dict[str, Any]) -> None:
+        event = GameEvent.from_dict(game_event)
+        self.game_id = event.game_id
+        self.board = Scoreboard.scheduled(event)
+        self.fingerprints: dict[str, str] = {}
+        self.sequences: set[int] = set()
+        self.contiguous_sequence = 0
+        self.fold(event, 1)
+
+    @classmethod
+    def schedule(cls, event: GameEvent) -> Game:
+        if event.event_type != EventType.GAME_SCHEDULED or event.schedule is None:
+            raise UnknownGameError(
+                f"game {event.game_id!r} is not scheduled; its first event must be "
+                "GAME_SCHEDULED with home_team_id and away_team_id"
+            )
+        return cls._create(
+            cls.Scheduled, id=game_aggregate_id(event.game_id), game_event=event.to_dict()
+        )
+
+    def is_duplicate(self, event: GameEvent) -> bool:
+        """True if ``event`` was recorded before; raises if its content differs."""
+        known = self.fingerprints.get(event.event_id)
+        if known is None:
+            return False
+        if known != event.fingerprint():
+            raise EventConflictError(
+                f"event {event.event_id!r} was already recorded for game {self.game_id} "
+                "with different content"
+            )
+        return True
+
+    def record(self, event: GameEvent) -> None:
+        """Record a new event of this game (check :meth:`is_duplicate` first)."""
+        self.board.check_event(event)
+        self.trigger_event(event_class(event.event_type), game_event=event.to_dict())
+
+    def fold(self, event: GameEvent, version: int) -> None:
+        self.fingerprints[event.event_id] = event.fingerprint()
+        self.sequences.add(event.sequence_number)
+        while self.contiguous_sequence + 1 in self.sequences:
+            self.contiguous_sequence += 1
+        self.board.apply(event, version)
+
+
+_CLASSES: dict[EventType, type[Game.Recorded]] = {
+    EventType.GAME_SCHEDULED: Game.Rescheduled,
+    EventType.GAME_STARTED: Game.Started,
+    EventType.PERIOD_START: Game.PeriodStarted,
+    EventType.PERIOD_END: Game.PeriodEnded,
+    EventType.CLOCK_UPDATE: Game.ClockUpdated,
+    EventType.GAME_FINAL: Game.Finalised,
+    EventType.GAME_POSTPONED: Game.Postponed,
+    EventType.GAME_CANCELLED: Game.Cancelled,
+    EventType.EVENT_CORRECTED: Game.Corrected,
+    EventType.EVENT_RETRACTED: Game.Retracted,
+}
+
+
+def event_class(event_type: EventType) -> type[Game.Recorded]:
+    if event_type in _CLASSES:
+        return _CLASSES[event_type]
+    if event_type == EventType.SHOOTOUT_GOAL or any(event_type in r.points for r in RULES.values()):
+        return Game.Scored
+    return Game.IncidentNoted

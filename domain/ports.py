@@ -1,0 +1,113 @@
+"""The ports the core needs from the outside world, with their guarantees.
+
+Each port has an in-memory twin and a real implementation (adapters/), and one
+contract suite in tests/integration that every implementation passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    """One accepted provider event on its way to the Scorekeeper."""
+
+    key: str  # the game id: all of a game's records keep their relative order
+    value: bytes  # the normalised native event, JSON
+    received_at: float  # unix seconds
+
+
+@dataclass(frozen=True)
+class Positioned:
+    position: int
+    record: LogRecord
+
+
+class EventLog(Protocol):
+    """The durable log between ingestion and recording (Kafka ``game-events`` in production).
+
+    Guarantees:
+    - :meth:`append` returns only once every record is durable; on error none or all
+      may be durable, never reordered (callers retry; the Scorekeeper dedupes).
+    - Records of one key are read in append order; positions strictly increase.
+    - Reading is at-least-once: a consumer restarts from the position it tracked.
+    """
+
+    name: str
+
+    async def append(self, records: Sequence[LogRecord]) -> None: ...
+
+    async def read(self, after: int, limit: int, timeout: float) -> list[Positioned]:
+        """Records with positions above ``after``; waits up to ``timeout`` for one."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A payload Scoreline refused, kept raw so an operator can inspect and replay it."""
+
+    id: int
+    received_at: float
+    source: str  # "webhook" | "recorder"
+    provider: str
+    reason: str  # short machine word: unauthorized, invalid, conflict, rule, too-large
+    detail: dict[str, Any]
+    body: bytes
+    content_type: str
+
+
+class RejectedStore(Protocol):
+    """Keeps every rejected payload, raw.
+
+    Guarantees: :meth:`keep` is durable when it returns and idempotent for the same
+    ``dedupe_key`` (a recorder re-reading its log after a crash keeps one copy).
+    """
+
+    def keep(
+        self,
+        *,
+        source: str,
+        provider: str,
+        reason: str,
+        detail: dict[str, Any],
+        body: bytes,
+        content_type: str = "application/json",
+        dedupe_key: str | None = None,
+    ) -> int: ...
+
+    def list(self, *, after_id: int = 0, limit: int = 100) -> list[Rejection]: ...
+
+    def get(self, rejection_id: int) -> Rejection | None: ...
+
+    def close(self) -> None: ...
+
+
+class BrokerSubscription(Protocol):
+    """Messages of one channel, in publish order, from subscription on."""
+
+    def __aiter__(self) -> BrokerSubscription: ...
+
+    async def __anext__(self) -> bytes: ...
+
+    async def close(self) -> None: ...
+
+
+class Broker(Protocol):
+    """Pub/sub between projectors and gateway nodes (Redis pub/sub in production).
+
+    Guarantees: at-most-once delivery; one publisher's messages on one channel arrive
+    in publish order; a subscriber gets what is published after :meth:`subscribe`
+    returns. Nothing is stored: a consumer detects a lost message by a version gap
+    and back-fills from the event store.
+    """
+
+    async def publish(self, channel: str, message: bytes) -> None: ...
+
+    async def subscribe(self, channel: str) -> BrokerSubscription: ...
+
+    async def close(self) -> None: ...

@@ -1,0 +1,186 @@
+"""Scorekeeper: the command side. Records GameEvents into the event store.
+
+Guarantees:
+- Idempotent: an ``event_id`` already recorded for a game with the same content is
+  acknowledged (``duplicate``) and not stored again; with other content it is a
+  ``conflict`` and nothing is stored.
+- Atomic per call: all the events a :meth:`record` call accepts are stored in one
+  transaction, together with the ``tracking`` position given (the upstream log
+  offset they came from), or none are.
+- Events are appended in the order given; the caller orders them (SequenceBuffer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.persistence import ProcessRecorder, Tracking
+
+from domain.errors import EventConflictError, GameRuleError, UnknownGameError
+from domain.events import GameEvent, Verdict
+from domain.game import Game, game_aggregate_id
+from domain.scoreboard import Scoreboard
+from domain.sports import EventType
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """A GameEvent as stored: its game's version after it, and its place in the log."""
+
+    version: int
+    event: GameEvent
+    recorded_at: str
+
+
+@dataclass
+class Decision:
+    """Verdicts on a batch of events, and the games holding the accepted ones."""
+
+    games: dict[str, Game]
+    verdicts: list[Verdict]
+
+
+class Scorekeeper(Application[UUID]):
+    name = "scoreline"
+    env = {"AGGREGATE_CACHE_MAXSIZE": "10000"}
+
+    def construct_recorder(self) -> ProcessRecorder:
+        # A process recorder stores tracking positions in the same transaction.
+        return self.factory.process_recorder()
+
+    # ---------------------------------------------------------------- commands
+    def record(
+        self, events: Sequence[GameEvent], tracking: Tracking | None = None
+    ) -> list[Verdict]:
+        """Apply ``events`` in order and store the accepted ones in one transaction."""
+        decision = self.decide(events)
+        self.commit(decision, tracking)
+        return decision.verdicts
+
+    def decide(self, events: Sequence[GameEvent]) -> Decision:
+        """Judge ``events`` in order against the recorded games; store nothing yet."""
+        games: dict[str, Game] = {}
+        verdicts = [self._record_one(event, games) for event in events]
+        return Decision(games, verdicts)
+
+    def commit(self, decision: Decision, tracking: Tracking | None = None) -> None:
+        """Store a decision's new events and the upstream position, atomically."""
+        if decision.games or tracking is not None:
+            processing = ProcessingEvent[UUID](tracking=tracking)
+            processing.collect_events(*decision.games.values())
+            self._record(processing)
+
+    def _record_one(self, event: GameEvent, games: dict[str, Game]) -> Verdict:
+        game = games.get(event.game_id) or self._find(event.game_id)
+        try:
+            if game is None:
+                game = Game.schedule(event)
+                games[event.game_id] = game
+                return Verdict(event.event_id, event.game_id, "recorded", version=game.version)
+            if game.is_duplicate(event):
+                return Verdict(event.event_id, event.game_id, "duplicate")
+            game.record(event)
+        except EventConflictError as error:
+            return Verdict(event.event_id, event.game_id, "conflict", str(error))
+        except GameRuleError as error:
+            return Verdict(
+                event.event_id, event.game_id, "rejected", str(error), extra={"field": error.field}
+            )
+        games[event.game_id] = game
+        return Verdict(event.event_id, event.game_id, "recorded", version=game.version)
+
+    # ----------------------------------------------------------------- queries
+    def classify(self, events: Iterable[GameEvent]) -> list[Verdict]:
+        """Judge events without storing them, using only order-independent checks.
+
+        Ingestion calls this before accepting a delivery: duplicates and conflicts
+        with what is already recorded, and events that cannot belong to their game
+        (wrong sport, team not in the game), are answered at once. Order-dependent
+        rules (scoring before the start, say) are judged when the events are recorded.
+        """
+        batch = list(events)
+        schedules = {
+            e.game_id: e for e in batch if e.event_type == EventType.GAME_SCHEDULED and e.schedule
+        }
+        verdicts: list[Verdict] = []
+        for event in batch:
+            game = self._find(event.game_id)
+            try:
+                if game is not None:
+                    if game.is_duplicate(event):
+                        verdicts.append(Verdict(event.event_id, event.game_id, "duplicate"))
+                        continue
+                    board = game.board
+                elif event.game_id in schedules:
+                    board = Scoreboard.scheduled(schedules[event.game_id])
+                else:
+                    board = None
+                if board is not None:
+                    board.check_sport(event)
+                    board.check_event_type_in_sport(event.event_type)
+                    board.check_team(event.team_id, event.event_type)
+                    board.check_period(event.period)
+                    if event.event_type == EventType.GAME_SCHEDULED and game is not None:
+                        board.check_same_teams(event)
+            except EventConflictError as error:
+                verdicts.append(Verdict(event.event_id, event.game_id, "conflict", str(error)))
+                continue
+            except GameRuleError as error:
+                verdicts.append(
+                    Verdict(
+                        event.event_id,
+                        event.game_id,
+                        "rejected",
+                        str(error),
+                        extra={"field": error.field},
+                    )
+                )
+                continue
+            verdicts.append(Verdict(event.event_id, event.game_id, "accepted"))
+        return verdicts
+
+    def scoreboard(self, game_id: str) -> Scoreboard | None:
+        game = self._find(game_id)
+        return game.board.copy() if game else None
+
+    def next_sequence(self, game_id: str) -> int:
+        """The lowest sequence number not yet recorded for the game (1 if unknown)."""
+        game = self._find(game_id)
+        return game.contiguous_sequence + 1 if game else 1
+
+    def recorded_events(
+        self, game_id: str, after_version: int = 0, limit: int | None = None
+    ) -> list[RecordedEvent]:
+        """The game's recorded events with versions above ``after_version``, in order."""
+        found = self.events.get(game_aggregate_id(game_id), gt=after_version, limit=limit)
+        return [recorded_event(e) for e in found]
+
+    def tracking_position(self, upstream: str) -> int | None:
+        """The last upstream log position recorded with events (None if none yet)."""
+        recorder = self.recorder
+        assert isinstance(recorder, ProcessRecorder)
+        return recorder.max_tracking_id(upstream)
+
+    def _find(self, game_id: str) -> Game | None:
+        try:
+            game = self.repository.get(game_aggregate_id(game_id))
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(game, Game)
+        return game
+
+
+def recorded_event(domain_event: Any) -> RecordedEvent:
+    """The RecordedEvent carried by a stored Game domain event."""
+    return RecordedEvent(
+        version=domain_event.originator_version,
+        event=GameEvent.from_dict(domain_event.game_event),
+        recorded_at=domain_event.timestamp.isoformat(),
+    )
+
+
+__all__ = ["RecordedEvent", "Scorekeeper", "UnknownGameError", "recorded_event"]

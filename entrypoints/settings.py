@@ -1,0 +1,68 @@
+"""Settings: read once from the environment and the command line, then passed down."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+
+class SettingsError(Exception):
+    """A setting is malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("scoreline-data")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    provider_secrets: Mapping[str, str] = field(default_factory=dict)
+    admin_token: str | None = None
+    gap_timeout: float = 2.0
+    max_body_bytes: int = 1_048_576
+    max_batch_events: int = 1000
+    signature_tolerance: float = 300.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        if "SCORELINE_DATA_DIR" in env:
+            values["data_dir"] = Path(env["SCORELINE_DATA_DIR"])
+        if "SCORELINE_PROVIDER_SECRETS" in env:
+            values["provider_secrets"] = parse_secrets(env["SCORELINE_PROVIDER_SECRETS"])
+        if env.get("SCORELINE_ADMIN_TOKEN"):
+            values["admin_token"] = env["SCORELINE_ADMIN_TOKEN"]
+        if "SCORELINE_GAP_TIMEOUT" in env:
+            values["gap_timeout"] = _number("SCORELINE_GAP_TIMEOUT", env["SCORELINE_GAP_TIMEOUT"])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def parse_secrets(text: str) -> dict[str, str]:
+    """``name=secret,name2=secret2`` -> {"name": "secret", ...}."""
+    secrets: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, secret = part.partition("=")
+        if not sep or not name.strip() or not secret:
+            raise SettingsError(
+                "SCORELINE_PROVIDER_SECRETS must look like name=secret,name2=secret2; "
+                f"got an entry {name.strip() or part!r} without a secret"
+            )
+        secrets[name.strip()] = secret
+    return secrets
+
+
+def _number(name: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, got {text!r}") from None
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative, got {text!r}")
+    return value

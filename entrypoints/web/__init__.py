@@ -1,0 +1,1 @@
+"""The HTTP service: provider webhook, fan endpoints, ops endpoints, fan page."""

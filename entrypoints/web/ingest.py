@@ -1,0 +1,121 @@
+"""``POST /providers/{provider}/events``: the provider webhook.
+
+Answers 202 only once every accepted event is durable in the event log; a repeated
+``event_id`` with the same content is acknowledged as a duplicate and not logged
+again. Every refused body is kept raw in the RejectedStore with its reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from adapters.native_format import NativeFormatError, parse
+from domain.events import GameEvent
+from domain.ports import LogRecord
+from entrypoints.composition import Services
+from entrypoints.web.problems import problem
+from entrypoints.web.provider_auth import ProviderAuthError
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def receive_events(request: Request) -> Response:
+    services: Services = request.app.state.services
+    settings = services.settings
+    provider = request.path_params["provider"]
+    content_type = request.headers.get("content-type", "")
+
+    async def refuse(status: int, reason: str, body: bytes, title: str, detail: str,
+                     **extra: Any) -> Response:
+        kept = await asyncio.to_thread(
+            services.rejected.keep, source="webhook", provider=provider, reason=reason,
+            detail={"status": status, "title": title, "detail": detail, **extra},
+            body=body, content_type=content_type,
+        )
+        return problem(status, title, detail, rejected_id=kept, **extra)
+
+    try:
+        body = await read_body(request, settings.max_body_bytes)
+    except BodyTooLarge:
+        return await refuse(
+            413, "too-large", b"", "Payload too large",
+            f"the body is over {settings.max_body_bytes} bytes; send smaller batches",
+        )
+    try:
+        services.authenticator.verify(provider, request.headers, body)
+    except ProviderAuthError as error:
+        return await refuse(401, "unauthorized", body, "Not authenticated", str(error))
+    try:
+        events = parse(body, provider=provider, max_events=settings.max_batch_events)
+    except NativeFormatError as error:
+        errors = [{"pointer": p.pointer, "detail": p.detail} for p in error.problems]
+        return await refuse(422, "invalid", body, "Invalid event", str(error), errors=errors)
+
+    verdicts = await asyncio.to_thread(services.scorekeeper.classify, events)
+    in_batch: dict[tuple[str, str], str] = {}
+    fresh: list[GameEvent] = []
+    outcomes: list[dict[str, str]] = []
+    for index, (event, verdict) in enumerate(zip(events, verdicts, strict=True)):
+        where = f"$[{index}]" if body.lstrip()[:1] == b"[" else "$"
+        if verdict.outcome == "conflict":
+            return await refuse(409, "conflict", body, "Conflicting event", verdict.reason,
+                                errors=[{"pointer": f"{where}.event_id", "detail": verdict.reason}])
+        if verdict.outcome == "rejected":
+            field = verdict.extra.get("field", "")
+            return await refuse(422, "invalid", body, "Invalid event", verdict.reason,
+                                errors=[{"pointer": f"{where}.{field}", "detail": verdict.reason}])
+        key = (event.game_id, event.event_id)
+        if key in in_batch:
+            if in_batch[key] != event.fingerprint():
+                detail = f"event {event.event_id!r} appears twice in the batch with different content"
+                return await refuse(409, "conflict", body, "Conflicting event", detail,
+                                    errors=[{"pointer": f"{where}.event_id", "detail": detail}])
+            outcomes.append({"event_id": event.event_id, "outcome": "duplicate"})
+            continue
+        in_batch[key] = event.fingerprint()
+        if verdict.outcome == "duplicate":
+            outcomes.append({"event_id": event.event_id, "outcome": "duplicate"})
+            continue
+        fresh.append(event)
+        outcomes.append({"event_id": event.event_id, "outcome": "accepted"})
+
+    now = time.time()
+    records = [
+        LogRecord(e.game_id, json.dumps(e.to_dict()).encode(), now) for e in fresh
+    ]
+    if records:
+        try:
+            await services.event_log.append(records)
+        except Exception as error:  # the log is the durability point: say so, keep nothing
+            return problem(503, "Event log unavailable", f"nothing was accepted: {error}",
+                           headers={"Retry-After": "1"})
+    return JSONResponse(
+        {
+            "accepted": len(fresh),
+            "duplicates": sum(1 for o in outcomes if o["outcome"] == "duplicate"),
+            "events": outcomes,
+        },
+        status_code=202,
+    )

@@ -1,0 +1,76 @@
+"""Operator endpoints, behind ``Authorization: Bearer $SCORELINE_ADMIN_TOKEN``."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hmac
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from domain.ports import Rejection
+from entrypoints.composition import Services
+from entrypoints.web.problems import problem
+
+
+def check_admin(request: Request) -> Response | None:
+    """None if the request carries the admin token, else the problem to answer."""
+    services: Services = request.app.state.services
+    token = services.settings.admin_token
+    if not token:
+        return problem(403, "Ops disabled", "set SCORELINE_ADMIN_TOKEN to enable /ops endpoints")
+    header = request.headers.get("authorization", "")
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip(), token):
+        return problem(401, "Not authenticated", "send Authorization: Bearer <admin token>",
+                       headers={"WWW-Authenticate": "Bearer"})
+    return None
+
+
+def rejection_json(r: Rejection) -> dict[str, object]:
+    try:
+        body: str = r.body.decode()
+        encoding = "utf-8"
+    except UnicodeDecodeError:
+        body = base64.b64encode(r.body).decode()
+        encoding = "base64"
+    return {
+        "id": r.id,
+        "received_at": r.received_at,
+        "source": r.source,
+        "provider": r.provider,
+        "reason": r.reason,
+        "detail": r.detail,
+        "content_type": r.content_type,
+        "body": body,
+        "body_encoding": encoding,
+    }
+
+
+async def list_rejected(request: Request) -> Response:
+    if (denied := check_admin(request)) is not None:
+        return denied
+    services: Services = request.app.state.services
+    try:
+        after = int(request.query_params.get("after_id", "0"))
+        limit = min(int(request.query_params.get("limit", "100")), 1000)
+    except ValueError:
+        return problem(400, "Bad paging", "after_id and limit must be integers")
+    found = await asyncio.to_thread(services.rejected.list, after_id=after, limit=limit)
+    return JSONResponse({
+        "rejected": [rejection_json(r) for r in found],
+        "next_after_id": found[-1].id if len(found) == limit else None,
+    })
+
+
+async def list_gaps(request: Request) -> Response:
+    if (denied := check_admin(request)) is not None:
+        return denied
+    services: Services = request.app.state.services
+    gaps = [
+        {"game_id": g.game_id, "first_missing": g.first_missing, "last_missing": g.last_missing,
+         "waited_seconds": round(g.released_at - g.detected_at, 3)}
+        for g in services.recorder.buffer.gaps
+    ]
+    return JSONResponse({"gaps": gaps, "held_events": services.recorder.buffer.held_count()})

@@ -1,0 +1,72 @@
+"""LogFollower: feeds the event store's notification log to a projection.
+
+Guarantees: notifications are processed in log order, each exactly once (the
+projection saves its position with its writes); updates are published only after
+they are committed. Works on every eventsourcing backend by polling
+``select_notifications``, woken early by :meth:`poke` when this process records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+
+from domain.scorekeeper import Scorekeeper
+from projections.game_state import GameStateProjection, StateUpdate
+
+Publish = Callable[[Sequence[StateUpdate]], Awaitable[None]]
+
+
+class LogFollower:
+    def __init__(
+        self,
+        scorekeeper: Scorekeeper,
+        projection: GameStateProjection,
+        publish: Publish,
+        *,
+        batch_size: int = 500,
+        poll_interval: float = 0.5,
+    ) -> None:
+        self.scorekeeper = scorekeeper
+        self.projection = projection
+        self.publish = publish
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self._wake = asyncio.Event()
+        self.position = projection.position()
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            if not await self.step():
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                except TimeoutError:
+                    pass
+                self._wake.clear()
+
+    async def step(self) -> int:
+        """Process one batch; return how many notifications it held."""
+        updates, count = await asyncio.to_thread(self._process_batch)
+        if updates:
+            await self.publish(updates)
+        return count
+
+    def _process_batch(self) -> tuple[list[StateUpdate], int]:
+        notifications = self.scorekeeper.recorder.select_notifications(
+            self.position + 1, self.batch_size
+        )
+        if not notifications:
+            return [], 0
+        mapper = self.scorekeeper.mapper
+        batch = [(mapper.to_domain_event(n), n.id) for n in notifications]
+        updates = self.projection.process(batch)
+        self.position = notifications[-1].id
+        return updates, len(notifications)
+
+    async def catch_up(self) -> None:
+        """Process until the projection has reached the head of the log."""
+        while await self.step():
+            pass
