@@ -7,6 +7,7 @@ See domain.ports.EventLog for the guarantees.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,10 +28,8 @@ class _Wakeup:
     async def wait(self, timeout: float) -> None:
         if self._event is None:
             self._event = asyncio.Event()
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._event.wait(), timeout)
-        except TimeoutError:
-            pass
         self._event.clear()
 
 

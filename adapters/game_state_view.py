@@ -71,7 +71,6 @@ class MemoryGameStateView(POPOTrackingRecorder):
         return sorted(self._boards)
 
 
-
 class SQLiteGameStateView(SQLiteTrackingRecorder):
     """The read model in its own SQLite file (delete it to rebuild from the log)."""
 

@@ -112,9 +112,7 @@ def _check(item: NativeEvent, where: str) -> list[Problem]:
     if item.event_type != EventType.GAME_SCHEDULED and item.schedule is not None:
         problems.append(Problem(f"{where}.schedule", "only GAME_SCHEDULED carries a schedule"))
     if item.schedule and item.schedule.home_team_id == item.schedule.away_team_id:
-        problems.append(
-            Problem(f"{where}.schedule.away_team_id", "a team cannot play itself")
-        )
+        problems.append(Problem(f"{where}.schedule.away_team_id", "a team cannot play itself"))
     if item.event_type in REVISION_TYPES and item.references_event_id is None:
         problems.append(
             Problem(

@@ -47,7 +47,7 @@ class RecordingWorker:
         self.batch_size = batch_size
         self.on_recorded = on_recorded
         self.clock = clock
-        self.buffer: SequenceBuffer[int] = SequenceBuffer(gap_timeout, scorekeeper.next_sequence)
+        self.buffer: SequenceBuffer = SequenceBuffer(gap_timeout, scorekeeper.next_sequence)
         self.upstream = event_log.name
         self.tracked = scorekeeper.tracking_position(self.upstream) or 0
         self.consumed = self.tracked

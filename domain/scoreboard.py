@@ -181,9 +181,7 @@ class Scoreboard:
     def check_revision(self, event: GameEvent) -> None:
         target_id = event.references_event_id
         if not target_id:
-            raise UnknownReferenceError(
-                f"{event.event_type.value} must name the event it revises"
-            )
+            raise UnknownReferenceError(f"{event.event_type.value} must name the event it revises")
         target = self.plays.get(target_id)
         if target is None:
             raise UnknownReferenceError(f"no event {target_id!r} in game {self.game_id}")
@@ -221,7 +219,9 @@ class Scoreboard:
         if seq >= self.last_seq:
             self.last_seq = seq
             self.last_event = event.to_dict()
-        if (event.period is not None or event.clock_seconds is not None) and seq >= self.position_seq:
+        if (
+            event.period is not None or event.clock_seconds is not None
+        ) and seq >= self.position_seq:
             self.position_seq = seq
             if event.period is not None:
                 self.current_period = event.period

@@ -107,8 +107,11 @@ class Scorekeeper(Application[UUID]):
             e.game_id: e for e in batch if e.event_type == EventType.GAME_SCHEDULED and e.schedule
         }
         verdicts: list[Verdict] = []
+        found: dict[str, Game | None] = {}
         for event in batch:
-            game = self._find(event.game_id)
+            if event.game_id not in found:
+                found[event.game_id] = self._find(event.game_id)
+            game = found[event.game_id]
             try:
                 if game is not None:
                     if game.is_duplicate(event):
@@ -167,11 +170,11 @@ class Scorekeeper(Application[UUID]):
 
     def _find(self, game_id: str) -> Game | None:
         try:
-            game = self.repository.get(game_aggregate_id(game_id))
+            found: object = self.repository.get(game_aggregate_id(game_id))
         except AggregateNotFoundError:
             return None
-        assert isinstance(game, Game)
-        return game
+        assert isinstance(found, Game)
+        return found
 
 
 def recorded_event(domain_event: Any) -> RecordedEvent:

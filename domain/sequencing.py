@@ -9,7 +9,7 @@ Guarantees, per game:
 - A late event (its sequence number already passed) is released at once; so is a
   duplicate. Deciding what to do with them is the Scorekeeper's job.
 Time is passed in (``now``), so the buffer is deterministic and needs no clock.
-Each event travels with an opaque ``position`` (its upstream log offset) so the
+Each event travels with its ``position`` (its upstream log offset) so the
 caller knows the lowest position still held: the safe point to commit up to.
 """
 
@@ -17,11 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
 
 from domain.events import GameEvent
-
-P = TypeVar("P")
 
 
 @dataclass(frozen=True)
@@ -34,20 +31,20 @@ class Gap:
 
 
 @dataclass
-class _GameQueue(Generic[P]):
+class _GameQueue:
     expected: int
-    held: dict[int, list[tuple[GameEvent, P]]] = field(default_factory=dict)
+    held: dict[int, list[tuple[GameEvent, int]]] = field(default_factory=dict)
     gap_since: float | None = None
 
 
-class SequenceBuffer(Generic[P]):
+class SequenceBuffer:
     def __init__(self, gap_timeout: float, next_sequence: Callable[[str], int]) -> None:
         self.gap_timeout = gap_timeout
         self._next_sequence = next_sequence
-        self._games: dict[str, _GameQueue[P]] = {}
+        self._games: dict[str, _GameQueue] = {}
         self.gaps: list[Gap] = []
 
-    def offer(self, event: GameEvent, position: P, now: float) -> list[tuple[GameEvent, P]]:
+    def offer(self, event: GameEvent, position: int, now: float) -> list[tuple[GameEvent, int]]:
         """Take one event; return what may be applied now, in order."""
         queue = self._queue(event.game_id)
         seq = event.sequence_number
@@ -59,17 +56,15 @@ class SequenceBuffer(Generic[P]):
             queue.gap_since = now
         return released
 
-    def expire(self, now: float) -> list[tuple[GameEvent, P]]:
+    def expire(self, now: float) -> list[tuple[GameEvent, int]]:
         """Release what has waited out the gap timeout; report those gaps."""
-        released: list[tuple[GameEvent, P]] = []
+        released: list[tuple[GameEvent, int]] = []
         for game_id, queue in self._games.items():
             while queue.held and queue.gap_since is not None:
                 if now - queue.gap_since < self.gap_timeout:
                     break
                 first_held = min(queue.held)
-                self.gaps.append(
-                    Gap(game_id, queue.expected, first_held - 1, queue.gap_since, now)
-                )
+                self.gaps.append(Gap(game_id, queue.expected, first_held - 1, queue.gap_since, now))
                 queue.expected = first_held
                 released.extend(self._drain(queue))
                 queue.gap_since = now if queue.held else None
@@ -80,23 +75,23 @@ class SequenceBuffer(Generic[P]):
         starts = [q.gap_since for q in self._games.values() if q.held and q.gap_since is not None]
         return min(starts) + self.gap_timeout if starts else None
 
-    def lowest_held_position(self) -> P | None:
+    def lowest_held_position(self) -> int | None:
         positions = [
             pos for q in self._games.values() for items in q.held.values() for _, pos in items
         ]
-        return min(positions) if positions else None  # type: ignore[type-var]
+        return min(positions) if positions else None
 
     def held_count(self) -> int:
         return sum(len(items) for q in self._games.values() for items in q.held.values())
 
-    def _queue(self, game_id: str) -> _GameQueue[P]:
+    def _queue(self, game_id: str) -> _GameQueue:
         queue = self._games.get(game_id)
         if queue is None:
             queue = self._games[game_id] = _GameQueue(self._next_sequence(game_id))
         return queue
 
-    def _drain(self, queue: _GameQueue[P]) -> list[tuple[GameEvent, P]]:
-        released: list[tuple[GameEvent, P]] = []
+    def _drain(self, queue: _GameQueue) -> list[tuple[GameEvent, int]]:
+        released: list[tuple[GameEvent, int]] = []
         while queue.expected in queue.held:
             released.extend(queue.held.pop(queue.expected))
             queue.expected += 1

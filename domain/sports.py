@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
 
-class Sport(str, enum.Enum):
+class Sport(enum.StrEnum):
     SOCCER = "soccer"
     BASKETBALL = "basketball"
     AMERICAN_FOOTBALL = "american_football"
     ICE_HOCKEY = "ice_hockey"
 
 
-class EventType(str, enum.Enum):
+class EventType(enum.StrEnum):
     # Lifecycle
     GAME_SCHEDULED = "GAME_SCHEDULED"
     GAME_STARTED = "GAME_STARTED"

@@ -42,8 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     _server_options(demo)
     demo.add_argument("--feed", type=Path, help="play this native JSON-lines feed instead")
     demo.add_argument("--speed", type=float, default=10.0, help="feed speed-up (default 10)")
-    demo.add_argument("--duration", type=float, default=180.0,
-                      help="seconds each simulated game lasts (default 180)")
+    demo.add_argument(
+        "--duration",
+        type=float,
+        default=180.0,
+        help="seconds each simulated game lasts (default 180)",
+    )
     demo.set_defaults(run=run_demo)
 
     feed = commands.add_parser("feed", help="convert and push provider feeds").add_subparsers(
@@ -90,8 +94,9 @@ def _serve(settings: Settings, log_level: str, side_task: Any = None) -> int:
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")
     services = build_embedded(settings)
     app = create_app(services)
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level,
-                            lifespan="on")
+    config = uvicorn.Config(
+        app, host=settings.host, port=settings.port, log_level=log_level, lifespan="on"
+    )
     server = uvicorn.Server(config)
 
     async def main_task() -> None:
@@ -153,8 +158,14 @@ def run_feed_convert(args: argparse.Namespace) -> int:
 
     try:
         raw = json.loads(args.path.read_text())
-        events = convert(raw, game_id=args.game_id, home_team=args.home_team,
-                         away_team=args.away_team, league=args.league, season=args.season)
+        events = convert(
+            raw,
+            game_id=args.game_id,
+            home_team=args.home_team,
+            away_team=args.away_team,
+            league=args.league,
+            season=args.season,
+        )
     except (OSError, json.JSONDecodeError, StatsBombFormatError) as error:
         print(f"scoreline feed convert: {error}", file=sys.stderr)
         return 1
@@ -173,8 +184,14 @@ def run_feed_push(args: argparse.Namespace) -> int:
         else:
             with args.path.open() as handle:
                 events = read_jsonl(handle)
-        push(events, url=args.url, provider=args.provider, secret=args.secret,
-             speed=args.speed, batch_size=args.batch)
+        push(
+            events,
+            url=args.url,
+            provider=args.provider,
+            secret=args.secret,
+            speed=args.speed,
+            batch_size=args.batch,
+        )
     except (OSError, PushError) as error:
         print(f"scoreline feed push: {error}", file=sys.stderr)
         return 1

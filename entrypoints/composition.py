@@ -25,7 +25,7 @@ from entrypoints.settings import Settings
 from entrypoints.web.hub import Hub, updates_channel
 from entrypoints.web.provider_auth import ProviderAuthenticator
 from projections.follower import LogFollower
-from projections.game_state import GameStateProjection, StateUpdate
+from projections.game_state import GameStateProjection, GameStateView, StateUpdate
 
 
 @dataclass
@@ -34,7 +34,7 @@ class Services:
     scorekeeper: Scorekeeper
     event_log: EventLog
     rejected: RejectedStore
-    view: MemoryGameStateView | object
+    view: GameStateView
     broker: Broker
     hub: Hub
     authenticator: ProviderAuthenticator
@@ -71,18 +71,22 @@ def _wire(
     scorekeeper: Scorekeeper,
     event_log: EventLog,
     rejected: RejectedStore,
-    view: object,
+    view: GameStateView,
 ) -> Services:
     broker = MemoryBroker()
     hub = Hub(broker)
 
     async def publish(updates: Sequence[StateUpdate]) -> None:
         for u in updates:
-            message = {"game_id": u.game_id, "version": u.version, "event": u.event,
-                       "state": u.state}
+            message = {
+                "game_id": u.game_id,
+                "version": u.version,
+                "event": u.event,
+                "state": u.state,
+            }
             await broker.publish(updates_channel(u.game_id), json.dumps(message).encode())
 
-    projection = GameStateProjection(view, upstream=scorekeeper.name)  # type: ignore[arg-type]
+    projection = GameStateProjection(view, upstream=scorekeeper.name)
     follower = LogFollower(scorekeeper, projection, publish)
 
     async def recorded(verdicts: Sequence[Verdict]) -> None:

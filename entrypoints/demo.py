@@ -16,7 +16,9 @@ from entrypoints.feed_push import batches, signed_headers, webhook_url
 log = logging.getLogger("scoreline.demo")
 
 
-async def post(client: httpx.AsyncClient, url: str, secret: str, events: Sequence[dict[str, Any]]) -> None:
+async def post(
+    client: httpx.AsyncClient, url: str, secret: str, events: Sequence[dict[str, Any]]
+) -> None:
     body = json.dumps(list(events)).encode()
     for attempt in range(10):
         try:
@@ -49,7 +51,9 @@ async def simulate_forever(base_url: str, secret: str, *, duration: float, seed:
                     event["game_id"] = f"{game_id}-r{round_number}"
                     event["event_id"] = f"r{round_number}-{event['event_id']}"
                     if event.get("references_event_id"):
-                        event["references_event_id"] = f"r{round_number}-{event['references_event_id']}"
+                        event["references_event_id"] = (
+                            f"r{round_number}-{event['references_event_id']}"
+                        )
                     timeline.append((scripted.at, event))
             timeline.sort(key=lambda pair: pair[0])
             started = time.monotonic()
@@ -61,7 +65,9 @@ async def simulate_forever(base_url: str, secret: str, *, duration: float, seed:
             await asyncio.sleep(10)
 
 
-async def play_feed(base_url: str, secret: str, events: Sequence[dict[str, Any]], speed: float) -> None:
+async def play_feed(
+    base_url: str, secret: str, events: Sequence[dict[str, Any]], speed: float
+) -> None:
     """Play a real feed (native JSON lines) through the webhook at ``speed`` x real time."""
     url = webhook_url(base_url, "demo")
     async with httpx.AsyncClient(timeout=10) as client:

@@ -9,6 +9,7 @@ they are committed. Works on every eventsourcing backend by polling
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 
 from domain.scorekeeper import Scorekeeper
@@ -41,10 +42,8 @@ class LogFollower:
     async def run(self) -> None:
         while True:
             if not await self.step():
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_interval)
-                except TimeoutError:
-                    pass
                 self._wake.clear()
 
     async def step(self) -> int:

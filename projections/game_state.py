@@ -7,7 +7,7 @@ the Scorekeeper's own scoreboard for the same events (both use Scoreboard.apply)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -28,16 +28,25 @@ class StateUpdate:
     state: dict[str, Any]
 
 
-class GameStateStore(Protocol):
-    def save(self, boards: dict[str, Scoreboard], tracking: Tracking) -> None: ...
+class GameStateView(Protocol):
+    """Storage of the game-state read model (adapters/game_state_view.py).
+
+    Guarantees: :meth:`save` writes the boards and the tracking position in one
+    transaction and refuses a position not above the stored one (IntegrityError);
+    :meth:`state` and :meth:`states` read committed public states without I/O.
+    """
+
+    def save(self, boards: Mapping[str, Scoreboard], tracking: Tracking) -> None: ...
     def board(self, game_id: str) -> Scoreboard | None: ...
     def max_tracking_id(self, application_name: str) -> int | None: ...
+    def state(self, game_id: str) -> dict[str, Any] | None: ...
+    def states(self, status: str | None = None) -> list[dict[str, Any]]: ...
 
 
 class GameStateProjection:
     name = "game_state"
 
-    def __init__(self, view: GameStateStore, upstream: str) -> None:
+    def __init__(self, view: GameStateView, upstream: str) -> None:
         self.view = view
         self.upstream = upstream
 

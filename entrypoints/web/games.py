@@ -8,7 +8,7 @@ import random
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sse_starlette.sse import EventSourceResponse, ServerSentEvent
+from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -31,13 +31,15 @@ def etag(state: dict[str, Any]) -> str:
 
 
 def _unknown(game_id: str) -> Response:
-    return problem(404, "Unknown game", f"no game {game_id!r} has been recorded", kind="unknown-game")
+    return problem(
+        404, "Unknown game", f"no game {game_id!r} has been recorded", kind="unknown-game"
+    )
 
 
 async def game_state(request: Request) -> Response:
     services: Services = request.app.state.services
     game_id = request.path_params["game_id"]
-    state = services.view.state(game_id)  # type: ignore[attr-defined]
+    state = services.view.state(game_id)
     if state is None:
         return _unknown(game_id)
     tag = etag(state)
@@ -56,9 +58,13 @@ async def list_games(request: Request) -> Response:
     services: Services = request.app.state.services
     status = request.query_params.get("status")
     if status is not None and status.upper() not in STATUSES:
-        return problem(400, "Unknown status", f"status must be one of {sorted(STATUSES)}",
-                       errors=[{"pointer": "status", "detail": f"{status!r} is not a status"}])
-    games = services.view.states(status.upper() if status else None)  # type: ignore[attr-defined]
+        return problem(
+            400,
+            "Unknown status",
+            f"status must be one of {sorted(STATUSES)}",
+            errors=[{"pointer": "status", "detail": f"{status!r} is not a status"}],
+        )
+    games = services.view.states(status.upper() if status else None)
     return JSONResponse({"games": games}, headers={"Cache-Control": "no-cache"})
 
 
@@ -73,7 +79,7 @@ async def game_events(request: Request) -> Response:
     if after < 0 or limit < 1:
         return problem(400, "Bad paging", "after_version must be >= 0 and limit >= 1")
     found = await asyncio.to_thread(services.scorekeeper.recorded_events, game_id, after, limit)
-    if not found and services.view.state(game_id) is None:  # type: ignore[attr-defined]
+    if not found and services.view.state(game_id) is None:
         return _unknown(game_id)
     items = [
         {"version": r.version, "recorded_at": r.recorded_at, "event": r.event.to_dict()}
@@ -83,7 +89,9 @@ async def game_events(request: Request) -> Response:
     return JSONResponse({"game_id": game_id, "events": items, "next_after_version": next_after})
 
 
-def replay_after(scorekeeper: Scorekeeper, game_id: str, after_version: int) -> list[tuple[int, str]]:
+def replay_after(
+    scorekeeper: Scorekeeper, game_id: str, after_version: int
+) -> list[tuple[int, str]]:
     """Every recorded event above ``after_version``, each with the state after it."""
     board: Scoreboard | None = None
     out: list[tuple[int, str]] = []
@@ -92,8 +100,12 @@ def replay_after(scorekeeper: Scorekeeper, game_id: str, after_version: int) -> 
             board = Scoreboard.scheduled(recorded.event)
         board.apply(recorded.event, recorded.version)
         if recorded.version > after_version:
-            message = {"game_id": game_id, "version": recorded.version,
-                       "event": recorded.event.to_dict(), "state": board.public()}
+            message = {
+                "game_id": game_id,
+                "version": recorded.version,
+                "event": recorded.event.to_dict(),
+                "state": board.public(),
+            }
             out.append((recorded.version, json.dumps(message)))
     return out
 
@@ -108,16 +120,21 @@ def _last_event_id(request: Request) -> int | None:
 async def game_stream(request: Request) -> Response:
     services: Services = request.app.state.services
     game_id = request.path_params["game_id"]
-    if services.view.state(game_id) is None:  # type: ignore[attr-defined]
+    if services.view.state(game_id) is None:
         return _unknown(game_id)
     resume_from = _last_event_id(request)
-    subscriber = await services.hub.subscribe(game_id)
 
     async def frames() -> AsyncIterator[ServerSentEvent]:
         retry = random.randint(1000, 3000)
+        # Subscribe before reading the state: whatever is published after the read
+        # is queued, and whatever came before is in the state (the projection
+        # updates its view before it publishes).
+        subscriber = await services.hub.subscribe(game_id)
         try:
+            state = services.view.state(game_id)
+            if state is None:
+                return
             if resume_from is None:
-                state = services.view.state(game_id)  # type: ignore[attr-defined]
                 sent = int(state["version"])
                 yield ServerSentEvent(json.dumps(state), event="state", id=str(sent), retry=retry)
             else:

@@ -47,12 +47,17 @@ async def receive_events(request: Request) -> Response:
     provider = request.path_params["provider"]
     content_type = request.headers.get("content-type", "")
 
-    async def refuse(status: int, reason: str, body: bytes, title: str, detail: str,
-                     **extra: Any) -> Response:
+    async def refuse(
+        status: int, reason: str, body: bytes, title: str, detail: str, **extra: Any
+    ) -> Response:
         kept = await asyncio.to_thread(
-            services.rejected.keep, source="webhook", provider=provider, reason=reason,
+            services.rejected.keep,
+            source="webhook",
+            provider=provider,
+            reason=reason,
             detail={"status": status, "title": title, "detail": detail, **extra},
-            body=body, content_type=content_type,
+            body=body,
+            content_type=content_type,
         )
         return problem(status, title, detail, rejected_id=kept, **extra)
 
@@ -60,7 +65,10 @@ async def receive_events(request: Request) -> Response:
         body = await read_body(request, settings.max_body_bytes)
     except BodyTooLarge:
         return await refuse(
-            413, "too-large", b"", "Payload too large",
+            413,
+            "too-large",
+            b"",
+            "Payload too large",
             f"the body is over {settings.max_body_bytes} bytes; send smaller batches",
         )
     try:
@@ -80,18 +88,38 @@ async def receive_events(request: Request) -> Response:
     for index, (event, verdict) in enumerate(zip(events, verdicts, strict=True)):
         where = f"$[{index}]" if body.lstrip()[:1] == b"[" else "$"
         if verdict.outcome == "conflict":
-            return await refuse(409, "conflict", body, "Conflicting event", verdict.reason,
-                                errors=[{"pointer": f"{where}.event_id", "detail": verdict.reason}])
+            return await refuse(
+                409,
+                "conflict",
+                body,
+                "Conflicting event",
+                verdict.reason,
+                errors=[{"pointer": f"{where}.event_id", "detail": verdict.reason}],
+            )
         if verdict.outcome == "rejected":
             field = verdict.extra.get("field", "")
-            return await refuse(422, "invalid", body, "Invalid event", verdict.reason,
-                                errors=[{"pointer": f"{where}.{field}", "detail": verdict.reason}])
+            return await refuse(
+                422,
+                "invalid",
+                body,
+                "Invalid event",
+                verdict.reason,
+                errors=[{"pointer": f"{where}.{field}", "detail": verdict.reason}],
+            )
         key = (event.game_id, event.event_id)
         if key in in_batch:
             if in_batch[key] != event.fingerprint():
-                detail = f"event {event.event_id!r} appears twice in the batch with different content"
-                return await refuse(409, "conflict", body, "Conflicting event", detail,
-                                    errors=[{"pointer": f"{where}.event_id", "detail": detail}])
+                detail = (
+                    f"event {event.event_id!r} appears twice in the batch with different content"
+                )
+                return await refuse(
+                    409,
+                    "conflict",
+                    body,
+                    "Conflicting event",
+                    detail,
+                    errors=[{"pointer": f"{where}.event_id", "detail": detail}],
+                )
             outcomes.append({"event_id": event.event_id, "outcome": "duplicate"})
             continue
         in_batch[key] = event.fingerprint()
@@ -102,15 +130,17 @@ async def receive_events(request: Request) -> Response:
         outcomes.append({"event_id": event.event_id, "outcome": "accepted"})
 
     now = time.time()
-    records = [
-        LogRecord(e.game_id, json.dumps(e.to_dict()).encode(), now) for e in fresh
-    ]
+    records = [LogRecord(e.game_id, json.dumps(e.to_dict()).encode(), now) for e in fresh]
     if records:
         try:
             await services.event_log.append(records)
         except Exception as error:  # the log is the durability point: say so, keep nothing
-            return problem(503, "Event log unavailable", f"nothing was accepted: {error}",
-                           headers={"Retry-After": "1"})
+            return problem(
+                503,
+                "Event log unavailable",
+                f"nothing was accepted: {error}",
+                headers={"Retry-After": "1"},
+            )
     return JSONResponse(
         {
             "accepted": len(fresh),

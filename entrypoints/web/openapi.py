@@ -8,7 +8,9 @@ import msgspec
 
 from adapters.native_format import NativeEvent
 
-_PROBLEM = {"content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+_PROBLEM = {
+    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+}
 
 
 def document() -> dict[str, Any]:
@@ -24,8 +26,13 @@ def document() -> dict[str, Any]:
             "title": {"type": "string"},
             "status": {"type": "integer"},
             "detail": {"type": "string"},
-            "errors": {"type": "array", "items": {"type": "object", "properties": {
-                "pointer": {"type": "string"}, "detail": {"type": "string"}}}},
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"pointer": {"type": "string"}, "detail": {"type": "string"}},
+                },
+            },
             "rejected_id": {"type": "integer"},
         },
         "required": ["type", "title", "status", "detail"],
@@ -33,53 +40,121 @@ def document() -> dict[str, Any]:
     game_id = {"name": "game_id", "in": "path", "required": True, "schema": {"type": "string"}}
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Scoreline", "version": "0.1.0",
-                 "description": "Live scores: provider webhook in, SSE and polling out."},
+        "info": {
+            "title": "Scoreline",
+            "version": "0.1.0",
+            "description": "Live scores: provider webhook in, SSE and polling out.",
+        },
         "paths": {
-            "/providers/{provider}/events": {"post": {
-                "summary": "Deliver native events (one or a list), signed with HMAC-SHA256",
-                "parameters": [
-                    {"name": "provider", "in": "path", "required": True, "schema": {"type": "string"}},
-                    {"name": "X-Scoreline-Timestamp", "in": "header", "required": True,
-                     "schema": {"type": "string"}, "description": "unix seconds"},
-                    {"name": "X-Scoreline-Signature", "in": "header", "required": True,
-                     "schema": {"type": "string"},
-                     "description": "sha256=<hex HMAC-SHA256(secret, '<timestamp>.<raw body>')>"},
-                ],
-                "requestBody": {"required": True, "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/Delivery"}}}},
-                "responses": {
-                    "202": {"description": "Durable; will be recorded in sequence order"},
-                    "401": {"description": "Bad or missing signature", **_PROBLEM},
-                    "409": {"description": "Same event_id, different content", **_PROBLEM},
-                    "413": {"description": "Body too large", **_PROBLEM},
-                    "422": {"description": "Invalid event", **_PROBLEM},
-                    "503": {"description": "Event log unavailable; retry", **_PROBLEM},
-                },
-            }},
-            "/games": {"get": {"summary": "Games, optionally by status",
-                               "parameters": [{"name": "status", "in": "query", "schema": {
-                                   "enum": ["SCHEDULED", "LIVE", "FINAL", "POSTPONED", "CANCELLED"]}}],
-                               "responses": {"200": {"description": "{games: [state]}"}}}},
-            "/games/{game_id}/state": {"get": {
-                "summary": "Current state; strong ETag, If-None-Match gives 304",
-                "parameters": [game_id],
-                "responses": {"200": {"description": "Game state"}, "304": {"description": "Unchanged"},
-                              "404": {"description": "Unknown game", **_PROBLEM}}}},
-            "/games/{game_id}/events": {"get": {
-                "summary": "Recorded events, paged by version",
-                "parameters": [game_id,
-                               {"name": "after_version", "in": "query", "schema": {"type": "integer"}},
-                               {"name": "limit", "in": "query", "schema": {"type": "integer"}}],
-                "responses": {"200": {"description": "Events"}, "404": {"description": "Unknown game", **_PROBLEM}}}},
-            "/games/{game_id}/stream": {"get": {
-                "summary": "Server-Sent Events: `state`, then `game_event` per event (id = version)",
-                "parameters": [game_id, {"name": "Last-Event-ID", "in": "header", "schema": {"type": "string"}}],
-                "responses": {"200": {"description": "text/event-stream"},
-                              "404": {"description": "Unknown game", **_PROBLEM}}}},
-            "/ops/rejected": {"get": {"summary": "Rejected payloads, raw (bearer admin token)",
-                                      "responses": {"200": {"description": "Rejected payloads"},
-                                                    "401": {"description": "No token", **_PROBLEM}}}},
+            "/providers/{provider}/events": {
+                "post": {
+                    "summary": "Deliver native events (one or a list), signed with HMAC-SHA256",
+                    "parameters": [
+                        {
+                            "name": "provider",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                        {
+                            "name": "X-Scoreline-Timestamp",
+                            "in": "header",
+                            "required": True,
+                            "schema": {"type": "string"},
+                            "description": "unix seconds",
+                        },
+                        {
+                            "name": "X-Scoreline-Signature",
+                            "in": "header",
+                            "required": True,
+                            "schema": {"type": "string"},
+                            "description": (
+                                "sha256=<hex HMAC-SHA256(secret, '<timestamp>.<raw body>')>"
+                            ),
+                        },
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/Delivery"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "202": {"description": "Durable; will be recorded in sequence order"},
+                        "401": {"description": "Bad or missing signature", **_PROBLEM},
+                        "409": {"description": "Same event_id, different content", **_PROBLEM},
+                        "413": {"description": "Body too large", **_PROBLEM},
+                        "422": {"description": "Invalid event", **_PROBLEM},
+                        "503": {"description": "Event log unavailable; retry", **_PROBLEM},
+                    },
+                }
+            },
+            "/games": {
+                "get": {
+                    "summary": "Games, optionally by status",
+                    "parameters": [
+                        {
+                            "name": "status",
+                            "in": "query",
+                            "schema": {
+                                "enum": ["SCHEDULED", "LIVE", "FINAL", "POSTPONED", "CANCELLED"]
+                            },
+                        }
+                    ],
+                    "responses": {"200": {"description": "{games: [state]}"}},
+                }
+            },
+            "/games/{game_id}/state": {
+                "get": {
+                    "summary": "Current state; strong ETag, If-None-Match gives 304",
+                    "parameters": [game_id],
+                    "responses": {
+                        "200": {"description": "Game state"},
+                        "304": {"description": "Unchanged"},
+                        "404": {"description": "Unknown game", **_PROBLEM},
+                    },
+                }
+            },
+            "/games/{game_id}/events": {
+                "get": {
+                    "summary": "Recorded events, paged by version",
+                    "parameters": [
+                        game_id,
+                        {"name": "after_version", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+                    ],
+                    "responses": {
+                        "200": {"description": "Events"},
+                        "404": {"description": "Unknown game", **_PROBLEM},
+                    },
+                }
+            },
+            "/games/{game_id}/stream": {
+                "get": {
+                    "summary": (
+                        "Server-Sent Events: `state`, then `game_event` per event (id = version)"
+                    ),
+                    "parameters": [
+                        game_id,
+                        {"name": "Last-Event-ID", "in": "header", "schema": {"type": "string"}},
+                    ],
+                    "responses": {
+                        "200": {"description": "text/event-stream"},
+                        "404": {"description": "Unknown game", **_PROBLEM},
+                    },
+                }
+            },
+            "/ops/rejected": {
+                "get": {
+                    "summary": "Rejected payloads, raw (bearer admin token)",
+                    "responses": {
+                        "200": {"description": "Rejected payloads"},
+                        "401": {"description": "No token", **_PROBLEM},
+                    },
+                }
+            },
         },
         "components": {"schemas": components},
     }

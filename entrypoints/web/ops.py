@@ -23,8 +23,12 @@ def check_admin(request: Request) -> Response | None:
     header = request.headers.get("authorization", "")
     scheme, _, given = header.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip(), token):
-        return problem(401, "Not authenticated", "send Authorization: Bearer <admin token>",
-                       headers={"WWW-Authenticate": "Bearer"})
+        return problem(
+            401,
+            "Not authenticated",
+            "send Authorization: Bearer <admin token>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return None
 
 
@@ -58,10 +62,12 @@ async def list_rejected(request: Request) -> Response:
     except ValueError:
         return problem(400, "Bad paging", "after_id and limit must be integers")
     found = await asyncio.to_thread(services.rejected.list, after_id=after, limit=limit)
-    return JSONResponse({
-        "rejected": [rejection_json(r) for r in found],
-        "next_after_id": found[-1].id if len(found) == limit else None,
-    })
+    return JSONResponse(
+        {
+            "rejected": [rejection_json(r) for r in found],
+            "next_after_id": found[-1].id if len(found) == limit else None,
+        }
+    )
 
 
 async def list_gaps(request: Request) -> Response:
@@ -69,8 +75,12 @@ async def list_gaps(request: Request) -> Response:
         return denied
     services: Services = request.app.state.services
     gaps = [
-        {"game_id": g.game_id, "first_missing": g.first_missing, "last_missing": g.last_missing,
-         "waited_seconds": round(g.released_at - g.detected_at, 3)}
+        {
+            "game_id": g.game_id,
+            "first_missing": g.first_missing,
+            "last_missing": g.last_missing,
+            "waited_seconds": round(g.released_at - g.detected_at, 3),
+        }
         for g in services.recorder.buffer.gaps
     ]
     return JSONResponse({"gaps": gaps, "held_events": services.recorder.buffer.held_count()})

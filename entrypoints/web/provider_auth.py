@@ -37,9 +37,7 @@ class ProviderAuthenticator:
         timestamp = headers.get("x-scoreline-timestamp")
         signature = headers.get("x-scoreline-signature")
         if not timestamp or not signature:
-            raise ProviderAuthError(
-                "missing X-Scoreline-Timestamp or X-Scoreline-Signature header"
-            )
+            raise ProviderAuthError("missing X-Scoreline-Timestamp or X-Scoreline-Signature header")
         try:
             sent = int(timestamp)
         except ValueError:

@@ -1,0 +1,122 @@
+"""RecordingWorker: ordering, gap timeout, and nothing lost or doubled across a crash."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from adapters.event_log import MemoryEventLog, SQLiteEventLog
+from adapters.rejected_store import MemoryRejectedStore
+from domain.events import GameEvent
+from domain.ports import EventLog, LogRecord
+from domain.recording import RecordingWorker
+from domain.scorekeeper import Scorekeeper
+from domain.sports import EventType
+from tests.game_events import AWAY, HOME, GameScript
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def soccer_game() -> GameScript:
+    game = GameScript()
+    game.schedule()
+    game.start()
+    game.score(EventType.GOAL, HOME)
+    game.score(EventType.GOAL, AWAY)
+    game.score(EventType.GOAL, HOME)
+    game.final()
+    return game
+
+
+async def append(log: EventLog, *events: GameEvent) -> None:
+    await log.append([LogRecord(e.game_id, json.dumps(e.to_dict()).encode(), 0.0) for e in events])
+
+
+def popo() -> Scorekeeper:
+    return Scorekeeper(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+
+
+async def test_shuffled_events_are_recorded_in_sequence_order() -> None:
+    game = soccer_game()
+    keeper, log = popo(), MemoryEventLog()
+    worker = RecordingWorker(keeper, log, MemoryRejectedStore(), clock=Clock())
+    e = game.events
+    await append(log, e[3], e[0], e[5], e[2], e[1], e[4])
+    await worker.step(max_wait=0)
+    recorded = keeper.recorded_events("g1")
+    assert [r.event.sequence_number for r in recorded] == [1, 2, 3, 4, 5, 6]
+    assert [r.version for r in recorded] == [1, 2, 3, 4, 5, 6]
+    board = keeper.scoreboard("g1")
+    assert board is not None and (board.home_score, board.away_score, board.status) == (
+        2,
+        1,
+        "FINAL",
+    )
+
+
+async def test_a_gap_is_waited_out_then_reported_and_the_late_event_still_applied() -> None:
+    game = soccer_game()
+    keeper, log, clock = popo(), MemoryEventLog(), Clock()
+    worker = RecordingWorker(keeper, log, MemoryRejectedStore(), gap_timeout=2.0, clock=clock)
+    e = game.events
+    await append(log, e[0], e[1], e[3], e[4])
+    await worker.step(max_wait=0)
+    assert keeper.next_sequence("g1") == 3
+    clock.now = 2.5
+    await worker.step(max_wait=0)
+    assert [r.event.sequence_number for r in keeper.recorded_events("g1")] == [1, 2, 4, 5]
+    assert [(g.first_missing, g.last_missing) for g in worker.buffer.gaps] == [(3, 3)]
+    await append(log, e[2], e[5])
+    await worker.step(max_wait=0)
+    board = keeper.scoreboard("g1")
+    assert board is not None and (board.home_score, board.away_score) == (2, 1)
+
+
+async def test_held_events_survive_a_crash_and_nothing_is_recorded_twice(tmp_path: Path) -> None:
+    game = soccer_game()
+    e = game.events
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(tmp_path / "events.sqlite"),
+    }
+    log = SQLiteEventLog(tmp_path / "log.sqlite")
+    keeper = Scorekeeper(env=env)
+    worker = RecordingWorker(keeper, log, MemoryRejectedStore(), clock=Clock())
+    await append(log, e[0], e[1], e[3])  # 4th event waits for the 3rd
+    await worker.step(max_wait=0)
+    assert keeper.tracking_position(log.name) == 2  # held position 3 is not yet safe
+    keeper.close()  # the crash: the held event is only in memory
+
+    keeper = Scorekeeper(env=env)
+    worker = RecordingWorker(keeper, log, MemoryRejectedStore(), clock=Clock())
+    assert worker.consumed == 2
+    await append(log, e[2], e[4], e[5], e[1])  # plus a resend of an old one
+    await worker.step(max_wait=0)
+    recorded = keeper.recorded_events("g1")
+    assert [r.event.sequence_number for r in recorded] == [1, 2, 3, 4, 5, 6]
+    assert keeper.tracking_position(log.name) == 7
+    keeper.close()
+    log.close()
+
+
+async def test_refused_events_are_kept_once_even_when_read_again() -> None:
+    game = GameScript()
+    game.schedule()
+    game.score(EventType.GOAL, HOME)  # before GAME_STARTED: refused by the rules
+    keeper, log, rejected = popo(), MemoryEventLog(), MemoryRejectedStore()
+    await append(log, *game.events)
+    worker = RecordingWorker(keeper, log, rejected, clock=Clock())
+    await worker.step(max_wait=0)
+    again = RecordingWorker(keeper, log, rejected, clock=Clock())
+    again.consumed = 0  # as if the position had not been tracked
+    await again.step(max_wait=0)
+    (kept,) = rejected.list()
+    assert kept.source == "recorder" and kept.reason == "rule"
+    assert "before GAME_STARTED" in kept.detail["detail"]
+    assert json.loads(kept.body)["event_id"] == game.events[1].event_id

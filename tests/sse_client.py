@@ -1,0 +1,95 @@
+"""A small Server-Sent Events reader for tests, on a thread, over a real connection."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+
+@dataclass
+class Frame:
+    event: str
+    id: str | None
+    data: str
+
+    def json(self) -> Any:
+        return json.loads(self.data)
+
+
+@dataclass
+class SSEReader:
+    url: str
+    last_event_id: str | None = None
+    frames: list[Frame] = field(default_factory=list)
+    connected: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+    def __post_init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._lock = threading.Lock()
+
+    def start(self) -> SSEReader:
+        self._thread.start()
+        if not self.connected.wait(10):
+            raise AssertionError(f"SSE connection to {self.url} did not open: {self.error}")
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        headers = {"Accept": "text/event-stream"}
+        if self.last_event_id is not None:
+            headers["Last-Event-ID"] = self.last_event_id
+        try:
+            with (
+                httpx.Client(timeout=httpx.Timeout(5, read=None)) as client,
+                client.stream("GET", self.url, headers=headers) as response,
+            ):
+                response.raise_for_status()
+                self.connected.set()
+                event, event_id = "message", None
+                data: list[str] = []
+                for line in response.iter_lines():
+                    if self._stop.is_set():
+                        return
+                    if line == "":
+                        if data:
+                            with self._lock:
+                                self.frames.append(Frame(event, event_id, "\n".join(data)))
+                        event, event_id, data = "message", None, []
+                    elif line.startswith(":"):
+                        continue
+                    else:
+                        name, _, value = line.partition(":")
+                        value = value[1:] if value.startswith(" ") else value
+                        if name == "event":
+                            event = value
+                        elif name == "id":
+                            event_id = value
+                        elif name == "data":
+                            data.append(value)
+        except BaseException as error:  # reported through .error and the waiting test
+            self.error = error
+            self.connected.set()
+
+    def game_events(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [f.json() for f in self.frames if f.event == "game_event"]
+
+    def wait_until(self, predicate: Any, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.error is not None:
+                raise AssertionError(f"SSE reader failed: {self.error!r}")
+            if predicate(self):
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"SSE condition not met in {timeout}s; got {len(self.frames)} frames")
