@@ -84,6 +84,18 @@ class Game(Aggregate):
         self.contiguous_sequence = 0
         self.fold(event, 1)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Game:
+        """Cheap copy for the repository cache: the containers this aggregate
+        changes are copied, everything they hold is immutable."""
+        clone = object.__new__(type(self))
+        for name, value in self.__dict__.items():
+            if isinstance(value, (dict, set, list)):
+                value = type(value)(value)
+            elif isinstance(value, Scoreboard):
+                value = value.copy()
+            clone.__dict__[name] = value
+        return clone
+
     @classmethod
     def schedule(cls, event: GameEvent) -> Game:
         if event.event_type != EventType.GAME_SCHEDULED or event.schedule is None:

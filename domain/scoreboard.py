@@ -12,9 +12,8 @@ The ``check_*`` guards say whether an event may be applied; :meth:`apply` assume
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from domain.errors import (
     EventTypeNotInSportError,
@@ -40,15 +39,14 @@ STATUS_BY_TYPE = {
 }
 
 
-@dataclass
-class Play:
-    """What the scoreboard remembers of an event, as corrected so far."""
+class Play(NamedTuple):
+    """What the scoreboard remembers of an event, as corrected so far (immutable)."""
 
     sequence_number: int
     event_type: EventType
     team_id: str | None
     player_id: str | None
-    corrections: list[tuple[int, Correction]] = field(default_factory=list)
+    corrections: tuple[tuple[int, Correction], ...] = ()
     retracted_at: int | None = None
 
     def effective(self) -> tuple[EventType, str | None, str | None]:
@@ -111,6 +109,8 @@ class Scoreboard:
             self.check_revision(event)
         if self._counts_toward_result(event.event_type):
             self.check_in_play(event.sequence_number, event.event_type)
+        if event.event_type == EventType.SHOOTOUT_GOAL:
+            self.check_shootout_period(event.period)
 
     def check_sport(self, event: GameEvent) -> None:
         if event.sport != self.sport:
@@ -145,6 +145,12 @@ class Scoreboard:
         if period < 1 or (highest is not None and period > highest):
             bound = f"1..{highest}" if highest is not None else ">= 1"
             raise InvalidPeriodError(f"period {period} is outside {self.sport.value}'s {bound}")
+
+    def check_shootout_period(self, period: int | None) -> None:
+        if period is not None and period <= self.rules.regulation_periods:
+            raise InvalidPeriodError(
+                f"a shoot-out comes after regulation; period {period} is in regulation"
+            )
 
     def check_in_play(self, sequence_number: int, event_type: EventType) -> None:
         if self.started_seq is None or sequence_number < self.started_seq:
@@ -206,8 +212,8 @@ class Scoreboard:
                         field="correction.event_type",
                     )
                 self.check_event_type_in_sport(corrected.event_type)
-            new_type, new_team, _ = replace(
-                target, corrections=[*target.corrections, (event.sequence_number, corrected)]
+            new_type, new_team, _ = target._replace(
+                corrections=(*target.corrections, (event.sequence_number, corrected))
             ).effective()
             self.check_team(new_team, new_type)
 
@@ -255,10 +261,12 @@ class Scoreboard:
         target = self.plays[event.references_event_id]
         self._tally(target, -1)
         if event.event_type == EventType.EVENT_RETRACTED:
-            target.retracted_at = event.sequence_number
+            target = target._replace(retracted_at=event.sequence_number)
         else:
             assert event.correction is not None
-            target.corrections.append((event.sequence_number, event.correction))
+            revision = (event.sequence_number, event.correction)
+            target = target._replace(corrections=(*target.corrections, revision))
+        self.plays[event.references_event_id] = target
         self._tally(target, +1)
 
     def _tally(self, play: Play, sign: int) -> None:
@@ -316,7 +324,13 @@ class Scoreboard:
         }
 
     def copy(self) -> Scoreboard:
-        return copy.deepcopy(self)
+        """An independent copy. Plays are immutable and ``last_event`` and ``schedule``
+        are only ever replaced, never changed in place, so copying the plays dict
+        is enough: cheap even for a game of thousands of events."""
+        return replace(self, plays=dict(self.plays))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Scoreboard:
+        return self.copy()
 
     # ------------------------------------------------------------ persistence
     def to_record(self) -> dict[str, Any]:
@@ -348,7 +362,7 @@ class Scoreboard:
                 EventType(kind),
                 team,
                 player,
-                [(cseq, _correction_from_record(c)) for cseq, c in corrections],
+                tuple((cseq, _correction_from_record(c)) for cseq, c in corrections),
                 retracted_at,
             )
             for event_id, (seq, kind, team, player, corrections, retracted_at) in data[

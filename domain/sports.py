@@ -103,8 +103,8 @@ class SportRules:
         if self.is_shootout_period(period):
             return self.shootout_name
         overtime = period - self.regulation_periods
-        if self.max_overtime_periods == 1:
-            return self.overtime_name
+        if self.max_overtime_periods is None:  # OT, 2OT, 3OT, ...
+            return self.overtime_name if overtime == 1 else f"{overtime}{self.overtime_name}"
         return f"{self.overtime_name}{overtime}"
 
 

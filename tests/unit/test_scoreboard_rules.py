@@ -185,6 +185,15 @@ def test_shootout_goals_are_tallied_apart_from_the_score(keeper: Scorekeeper) ->
     assert (board.home_score, board.shootout_home) == (0, 1)
 
 
+def test_a_shootout_goal_in_regulation_is_rejected(keeper: Scorekeeper) -> None:
+    game = GameScript(sport=Sport.SOCCER)
+    game.schedule()
+    game.start()
+    game.score(EventType.SHOOTOUT_GOAL, HOME, period=2)
+    verdict = keeper.record(game.events)[-1]
+    assert verdict.outcome == "rejected" and verdict.extra["field"] == "period"
+
+
 def test_basketball_has_no_shootout(keeper: Scorekeeper) -> None:
     game = GameScript(sport=Sport.BASKETBALL)
     game.schedule()
@@ -199,10 +208,12 @@ def test_basketball_has_no_shootout(keeper: Scorekeeper) -> None:
         (Sport.SOCCER, 2, "2nd half"),
         (Sport.SOCCER, 5, "Penalties"),
         (Sport.BASKETBALL, 4, "Q4"),
-        (Sport.BASKETBALL, 6, "OT2"),
-        (Sport.AMERICAN_FOOTBALL, 5, "OT1"),
+        (Sport.BASKETBALL, 5, "OT"),
+        (Sport.BASKETBALL, 6, "2OT"),
+        (Sport.AMERICAN_FOOTBALL, 5, "OT"),
         (Sport.ICE_HOCKEY, 3, "P3"),
-        (Sport.ICE_HOCKEY, 4, "OT1"),
+        (Sport.ICE_HOCKEY, 4, "OT"),
+        (Sport.SOCCER, 3, "Extra time 1"),
     ],
 )
 def test_period_names(sport: Sport, period: int, name: str) -> None:

@@ -1,0 +1,45 @@
+# The two commands of the README:
+#   make demo   - set up, then run the whole service embedded with live simulated games
+#   make test   - set up, then run lint, type checks and the whole test suite
+# Everything else here is what those two need on a fresh machine.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo serve test lint typecheck pytest setup browser clean
+
+demo: setup
+	$(BIN)/scoreline demo
+
+serve: setup
+	$(BIN)/scoreline serve
+
+test: setup browser lint typecheck pytest
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+# The fan-page tests drive a real headless Chromium (Debian package).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing chromium (Debian package) for the fan-page tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+pytest: setup
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis scoreline-data
