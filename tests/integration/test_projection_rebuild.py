@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from adapters.game_state_view import open_sqlite_game_state_view
@@ -36,7 +37,7 @@ async def test_rebuilt_view_equals_live_view_and_keeper(tmp_path: Path) -> None:
         games.append(game)
     published: list[StateUpdate] = []
 
-    async def publish(updates: list[StateUpdate]) -> None:
+    async def publish(updates: Sequence[StateUpdate]) -> None:
         published.extend(updates)
 
     live = open_sqlite_game_state_view(str(tmp_path / "live.sqlite"))
