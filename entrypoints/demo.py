@@ -48,7 +48,7 @@ async def simulate_forever(base_url: str, secret: str, *, duration: float, seed:
             for game_id, script in slate:
                 for scripted in script:
                     event = dict(scripted.event)
-                    event["game_id"] = f"{game_id}-r{round_number}"
+                    event["game_id"] = f"{game_id.rsplit('-', 1)[0]}-{round_number}"
                     event["event_id"] = f"r{round_number}-{event['event_id']}"
                     if event.get("references_event_id"):
                         event["references_event_id"] = (

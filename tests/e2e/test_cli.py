@@ -1,0 +1,119 @@
+"""The README's commands, run as a user runs them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.e2e.conftest import free_port
+
+
+def test_demo_plays_all_four_sports_live_through_the_webhook(tmp_path: Path) -> None:
+    port = free_port()
+    demo = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "entrypoints.cli",
+            "demo",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--duration",
+            "20",
+            "--log-level",
+            "warning",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        games: list[dict[str, object]] = []
+        while time.monotonic() < deadline:
+            try:
+                games = httpx.get(f"http://127.0.0.1:{port}/games", timeout=2).json()["games"]
+            except httpx.TransportError:
+                games = []
+            sports = {g["sport"] for g in games if g["status"] in ("LIVE", "FINAL")}
+            scored = [g for g in games if int(str(g["home_score"])) + int(str(g["away_score"])) > 0]
+            if len(sports) == 4 and scored:
+                break
+            time.sleep(0.5)
+        assert {g["sport"] for g in games} == {
+            "soccer",
+            "basketball",
+            "american_football",
+            "ice_hockey",
+        }, games
+        assert any(g["status"] == "LIVE" for g in games)
+        assert scored, "no simulated game scored within 30 s"
+        page = httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    finally:
+        demo.terminate()
+        out, _ = demo.communicate(timeout=15)
+    assert b"Scoreline demo on" in out
+    assert b"Traceback" not in out, out.decode()
+
+
+def test_a_malformed_setting_stops_with_one_line_naming_it(tmp_path: Path) -> None:
+    env = {**os.environ, "SCORELINE_PROVIDER_SECRETS": "acme"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "entrypoints.cli",
+            "serve",
+            "--port",
+            str(free_port()),
+            "--data-dir",
+            str(tmp_path),
+        ],
+        env=env,
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and "SCORELINE_PROVIDER_SECRETS" in lines[0], lines
+
+
+def test_feed_convert_refuses_a_team_not_in_the_file(tmp_path: Path) -> None:
+    events = tmp_path / "e.json"
+    events.write_text(
+        '[{"id": "x", "index": 1, "period": 1, "minute": 0, "second": 0,'
+        ' "type": {"name": "Half Start"}, "team": {"id": 1, "name": "Ajax"}},'
+        ' {"id": "y", "index": 2, "period": 1, "minute": 0, "second": 0,'
+        ' "type": {"name": "Half Start"}, "team": {"id": 2, "name": "PSV"}}]'
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "entrypoints.cli",
+            "feed",
+            "convert",
+            "--format",
+            "statsbomb",
+            str(events),
+            "--game-id",
+            "g",
+            "--home-team",
+            "Ajax",
+            "--away-team",
+            "Feyenoord",
+        ],
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert b"Feyenoord" in done.stderr and b"Traceback" not in done.stderr
