@@ -20,6 +20,7 @@ from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
 from domain.scoreboard import Scoreboard
+from domain.scoreboard_record import scoreboard_from_record, scoreboard_to_record
 
 
 class _PublicMirror:
@@ -53,13 +54,13 @@ class MemoryGameStateView(POPOTrackingRecorder):
         with self._database_lock:
             self._assert_tracking_uniqueness(tracking)
             for game_id, board in boards.items():
-                self._boards[game_id] = board.to_record()
+                self._boards[game_id] = scoreboard_to_record(board)
             self._insert_tracking(tracking)
         self._mirror.put(boards)
 
     def board(self, game_id: str) -> Scoreboard | None:
         record = self._boards.get(game_id)
-        return Scoreboard.from_record(record) if record else None
+        return scoreboard_from_record(record) if record else None
 
     def state(self, game_id: str) -> dict[str, Any] | None:
         return self._mirror.state(game_id)
@@ -91,7 +92,7 @@ class SQLiteGameStateView(SQLiteTrackingRecorder):
         super().create_table()
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT board FROM game_states")
-            boards = [Scoreboard.from_record(json.loads(row[0])) for row in c.fetchall()]
+            boards = [scoreboard_from_record(json.loads(row[0])) for row in c.fetchall()]
         self._mirror.put({b.game_id: b for b in boards})
 
     def save(self, boards: Mapping[str, Scoreboard], tracking: Tracking) -> None:
@@ -112,7 +113,7 @@ class SQLiteGameStateView(SQLiteTrackingRecorder):
                     b.status,
                     b.version,
                     json.dumps(b.public()),
-                    json.dumps(b.to_record()),
+                    json.dumps(scoreboard_to_record(b)),
                 )
                 for game_id, b in boards.items()
             ],
@@ -122,7 +123,7 @@ class SQLiteGameStateView(SQLiteTrackingRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT board FROM game_states WHERE game_id = ?", (game_id,))
             row = c.fetchone()
-        return Scoreboard.from_record(json.loads(row[0])) if row else None
+        return scoreboard_from_record(json.loads(row[0])) if row else None
 
     def state(self, game_id: str) -> dict[str, Any] | None:
         return self._mirror.state(game_id)
