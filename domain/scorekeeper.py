@@ -150,6 +150,11 @@ class Scorekeeper(Application[UUID]):
         game = self._find(game_id)
         return game.board.copy() if game else None
 
+    def game_version(self, game_id: str) -> int:
+        """How many events are recorded for the game (0 if unknown)."""
+        game = self._find(game_id)
+        return game.version if game else 0
+
     def next_sequence(self, game_id: str) -> int:
         """The lowest sequence number not yet recorded for the game (1 if unknown)."""
         game = self._find(game_id)

@@ -134,7 +134,11 @@ async def game_stream(request: Request) -> Response:
             state = services.view.state(game_id)
             if state is None:
                 return
-            if resume_from is None:
+            head = 0
+            if resume_from is not None:
+                head = await asyncio.to_thread(services.scorekeeper.game_version, game_id)
+            if resume_from is None or resume_from > head:
+                # A first visit, or an id this store never gave out: start afresh.
                 sent = int(state["version"])
                 yield ServerSentEvent(json.dumps(state), event="state", id=str(sent), retry=retry)
             else:

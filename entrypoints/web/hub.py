@@ -41,9 +41,17 @@ class LocalSubscriber:
             self.queue.put_nowait(message)
         except asyncio.QueueFull:
             self.overflowed = True
-            with contextlib.suppress(asyncio.QueueEmpty):
-                self.queue.get_nowait()
-            self.queue.put_nowait(None)
+            self.leave()
+
+    def leave(self) -> None:
+        """Tell the subscriber to go: its next message is None, ahead of any backlog."""
+        while True:
+            try:
+                self.queue.put_nowait(None)
+                return
+            except asyncio.QueueFull:
+                with contextlib.suppress(asyncio.QueueEmpty):
+                    self.queue.get_nowait()
 
     async def next(self) -> HubMessage | None:
         """The next message, or None once this subscriber must leave."""
@@ -104,5 +112,5 @@ class Hub:
             for upstream in self._upstreams.values():
                 await upstream.subscription.close()
                 for subscriber in upstream.subscribers:
-                    subscriber.queue.put_nowait(None)
+                    subscriber.leave()
             self._upstreams.clear()

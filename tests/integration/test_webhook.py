@@ -245,3 +245,31 @@ def test_openapi_documents_the_native_format(client: TestClient) -> None:
     assert "/providers/{provider}/events" in doc["paths"]
     schema = doc["components"]["schemas"]["NativeEvent"]
     assert {"event_id", "game_id", "sequence_number", "event_type"} <= set(schema["required"])
+
+
+def test_stream_starts_with_state_and_resumes_after_last_event_id(client: TestClient) -> None:
+    post(client, [schedule(), event(2, "GAME_STARTED"), event(3, "GOAL", team_id="ars")])
+    wait_for_version(client, 3)
+    with client.stream("GET", "/games/g1/stream", headers={"Last-Event-ID": "1"}) as r:
+        frames = read_frames(r, 2)
+    assert [(f["event"], f["id"]) for f in frames] == [("game_event", "2"), ("game_event", "3")]
+    assert json.loads(frames[1]["data"])["state"]["home_score"] == 1
+    with client.stream("GET", "/games/g1/stream", headers={"Last-Event-ID": "999"}) as r:
+        (fresh,) = read_frames(r, 1)
+    assert (fresh["event"], fresh["id"]) == ("state", "3")
+
+
+def read_frames(response: Any, count: int) -> list[dict[str, str]]:
+    frames: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    for line in response.iter_lines():
+        if not line:
+            if "data" in current:
+                frames.append(current)
+                if len(frames) == count:
+                    return frames
+            current = {}
+        elif not line.startswith(":"):
+            name, _, value = line.partition(":")
+            current[name] = value.strip()
+    return frames
