@@ -18,6 +18,7 @@ from adapters.game_state_view import MemoryGameStateView, open_sqlite_game_state
 from adapters.memory_broker import MemoryBroker
 from adapters.rejected_store import MemoryRejectedStore, SQLiteRejectedStore
 from domain.events import Verdict
+from domain.ingestion import Ingestion
 from domain.ports import Broker, EventLog, RejectedStore
 from domain.recording import RecordingWorker
 from domain.scorekeeper import Scorekeeper
@@ -38,6 +39,7 @@ class Services:
     broker: Broker
     hub: Hub
     authenticator: ProviderAuthenticator
+    ingestion: Ingestion
     recorder: RecordingWorker
     follower: LogFollower
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -106,6 +108,7 @@ def _wire(
         authenticator=ProviderAuthenticator(
             settings.provider_secrets, tolerance=settings.signature_tolerance
         ),
+        ingestion=Ingestion(scorekeeper, event_log),
         recorder=recorder,
         follower=follower,
     )

@@ -8,16 +8,13 @@ again. Every refused body is kept raw in the RejectedStore with its reason.
 from __future__ import annotations
 
 import asyncio
-import json
-import time
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from adapters.native_format import NativeFormatError, parse
-from domain.events import GameEvent
-from domain.ports import LogRecord
+from domain.ingestion import DeliveryRefused
 from entrypoints.composition import Services
 from entrypoints.web.problems import problem
 from entrypoints.web.provider_auth import ProviderAuthError
@@ -81,71 +78,27 @@ async def receive_events(request: Request) -> Response:
         errors = [{"pointer": p.pointer, "detail": p.detail} for p in error.problems]
         return await refuse(422, "invalid", body, "Invalid event", str(error), errors=errors)
 
-    verdicts = await asyncio.to_thread(services.scorekeeper.classify, events)
-    in_batch: dict[tuple[str, str], str] = {}
-    fresh: list[GameEvent] = []
-    outcomes: list[dict[str, str]] = []
-    for index, (event, verdict) in enumerate(zip(events, verdicts, strict=True)):
-        where = f"$[{index}]" if body.lstrip()[:1] == b"[" else "$"
-        if verdict.outcome == "conflict":
-            return await refuse(
-                409,
-                "conflict",
-                body,
-                "Conflicting event",
-                verdict.reason,
-                errors=[{"pointer": f"{where}.event_id", "detail": verdict.reason}],
-            )
-        if verdict.outcome == "rejected":
-            field = verdict.extra.get("field", "")
-            return await refuse(
-                422,
-                "invalid",
-                body,
-                "Invalid event",
-                verdict.reason,
-                errors=[{"pointer": f"{where}.{field}", "detail": verdict.reason}],
-            )
-        key = (event.game_id, event.event_id)
-        if key in in_batch:
-            if in_batch[key] != event.fingerprint():
-                detail = (
-                    f"event {event.event_id!r} appears twice in the batch with different content"
-                )
-                return await refuse(
-                    409,
-                    "conflict",
-                    body,
-                    "Conflicting event",
-                    detail,
-                    errors=[{"pointer": f"{where}.event_id", "detail": detail}],
-                )
-            outcomes.append({"event_id": event.event_id, "outcome": "duplicate"})
-            continue
-        in_batch[key] = event.fingerprint()
-        if verdict.outcome == "duplicate":
-            outcomes.append({"event_id": event.event_id, "outcome": "duplicate"})
-            continue
-        fresh.append(event)
-        outcomes.append({"event_id": event.event_id, "outcome": "accepted"})
-
-    now = time.time()
-    records = [LogRecord(e.game_id, json.dumps(e.to_dict()).encode(), now) for e in fresh]
-    if records:
-        try:
-            await services.event_log.append(records)
-        except Exception as error:  # the log is the durability point: say so, keep nothing
-            return problem(
-                503,
-                "Event log unavailable",
-                f"nothing was accepted: {error}",
-                headers={"Retry-After": "1"},
-            )
+    try:
+        outcomes = await services.ingestion.accept(events)
+    except DeliveryRefused as refused:
+        where = f"$[{refused.index}]" if body.lstrip()[:1] == b"[" else "$"
+        status, title = (
+            (409, "Conflicting event") if refused.kind == "conflict" else (422, "Invalid event")
+        )
+        errors = [{"pointer": f"{where}.{refused.field}".rstrip("."), "detail": refused.detail}]
+        return await refuse(status, refused.kind, body, title, refused.detail, errors=errors)
+    except Exception as error:  # the log is the durability point: say so, keep nothing
+        return problem(
+            503,
+            "Event log unavailable",
+            f"nothing was accepted: {error}",
+            headers={"Retry-After": "1"},
+        )
     return JSONResponse(
         {
-            "accepted": len(fresh),
-            "duplicates": sum(1 for o in outcomes if o["outcome"] == "duplicate"),
-            "events": outcomes,
+            "accepted": sum(1 for o in outcomes if o.outcome == "accepted"),
+            "duplicates": sum(1 for o in outcomes if o.outcome == "duplicate"),
+            "events": [{"event_id": o.event_id, "outcome": o.outcome} for o in outcomes],
         },
         status_code=202,
     )

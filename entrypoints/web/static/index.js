@@ -81,7 +81,10 @@
     root.replaceChildren(frag);
   }
 
+  // Only a change of state is (politely) announced; the time goes in the tooltip.
   function setState(state, text) {
+    indicator.title = state === 'live' ? 'Updated ' + new Date().toLocaleTimeString() : '';
+    if (indicator.dataset.state === state) return;
     indicator.dataset.state = state;
     indicator.textContent = text;
   }
@@ -92,12 +95,17 @@
       if (!r.ok) throw new Error(String(r.status));
       const body = await r.text();
       if (body !== last) { last = body; render(JSON.parse(body).games || []); }
-      setState('live', 'updated ' + new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }));
+      setState('live', 'live');
     } catch (e) {
       setState('reconnecting', 'offline, retrying');
     }
-    setTimeout(refresh, document.hidden ? 15000 : 4000 + Math.random() * 2000);
+    clearTimeout(timer);
+    timer = setTimeout(refresh, document.hidden ? 15000 : 4000 + Math.random() * 2000);
   }
 
+  let timer = 0;
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden) { clearTimeout(timer); refresh(); }
+  });
   refresh();
 })();
