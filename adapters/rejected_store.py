@@ -5,8 +5,10 @@ See domain.ports.RejectedStore for the guarantees.
 
 from __future__ import annotations
 
+import builtins
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,11 @@ class MemoryRejectedStore:
     def get(self, rejection_id: int) -> Rejection | None:
         return next((r for r in self._items if r.id == rejection_id), None)
 
+    def note_replay(self, rejection_id: int, result: dict[str, Any]) -> None:
+        for i, r in enumerate(self._items):
+            if r.id == rejection_id:
+                self._items[i] = replace(r, replays=(*r.replays, {"at": time.time(), **result}))
+
     def close(self) -> None:
         pass
 
@@ -60,6 +67,11 @@ class SQLiteRejectedStore:
                 " source TEXT NOT NULL, provider TEXT NOT NULL, reason TEXT NOT NULL,"
                 " detail TEXT NOT NULL, body BLOB NOT NULL, content_type TEXT NOT NULL,"
                 " dedupe_key TEXT UNIQUE)"
+            )
+            c.execute(
+                "CREATE TABLE IF NOT EXISTS rejected_replays ("
+                " rejection_id INTEGER NOT NULL REFERENCES rejected (id),"
+                " at REAL NOT NULL, result TEXT NOT NULL)"
             )
 
     def keep(
@@ -103,7 +115,7 @@ class SQLiteRejectedStore:
                 " FROM rejected WHERE id > ? ORDER BY id LIMIT ?",
                 (after_id, limit),
             ).fetchall()
-        return [_rejection(row) for row in rows]
+        return self._with_replays([_rejection(row) for row in rows])
 
     def get(self, rejection_id: int) -> Rejection | None:
         with self._db.reading() as c:
@@ -112,7 +124,28 @@ class SQLiteRejectedStore:
                 " FROM rejected WHERE id = ?",
                 (rejection_id,),
             ).fetchone()
-        return _rejection(row) if row else None
+        return self._with_replays([_rejection(row)])[0] if row else None
+
+    def note_replay(self, rejection_id: int, result: dict[str, Any]) -> None:
+        with self._db.transaction() as c:
+            c.execute(
+                "INSERT INTO rejected_replays (rejection_id, at, result) VALUES (?, ?, ?)",
+                (rejection_id, time.time(), json.dumps(result)),
+            )
+
+    def _with_replays(self, found: builtins.list[Rejection]) -> builtins.list[Rejection]:
+        if not found:
+            return found
+        with self._db.reading() as c:
+            rows = c.execute(
+                "SELECT rejection_id, at, result FROM rejected_replays"
+                " WHERE rejection_id BETWEEN ? AND ? ORDER BY rowid",
+                (found[0].id, found[-1].id),
+            ).fetchall()
+        replays: dict[int, list[dict[str, Any]]] = {}
+        for rid, at, result in rows:
+            replays.setdefault(rid, []).append({"at": at, **json.loads(result)})
+        return [replace(r, replays=tuple(replays.get(r.id, ()))) for r in found]
 
     def close(self) -> None:
         self._db.close()

@@ -59,6 +59,7 @@ class Rejection:
     detail: dict[str, Any]
     body: bytes
     content_type: str
+    replays: tuple[dict[str, Any], ...] = ()  # what operators' replays of it gave
 
 
 class RejectedStore(Protocol):
@@ -83,6 +84,10 @@ class RejectedStore(Protocol):
     def list(self, *, after_id: int = 0, limit: int = 100) -> list[Rejection]: ...
 
     def get(self, rejection_id: int) -> Rejection | None: ...
+
+    def note_replay(self, rejection_id: int, result: dict[str, Any]) -> None:
+        """Remember that an operator replayed it, and what came of it."""
+        ...
 
     def close(self) -> None: ...
 

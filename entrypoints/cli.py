@@ -71,7 +71,55 @@ def build_parser() -> argparse.ArgumentParser:
     push.add_argument("--speed", type=float, help="replay at this many times real time")
     push.add_argument("--batch", type=int, default=100, help="events per request (no --speed)")
     push.set_defaults(run=run_feed_push)
+
+    rejected = commands.add_parser("rejected", help="inspect and replay refused payloads")
+    rejected_commands = rejected.add_subparsers(title="rejected commands")
+    listing = rejected_commands.add_parser("list", help="print refused payloads as JSON lines")
+    _ops_options(listing)
+    listing.add_argument("--after-id", type=int, default=0)
+    listing.add_argument("--limit", type=int, default=100)
+    listing.set_defaults(run=run_rejected_list)
+    replay = rejected_commands.add_parser("replay", help="send a refused payload again")
+    _ops_options(replay)
+    replay.add_argument("rejection_id", type=int)
+    replay.add_argument("--file", type=Path, help="the fixed payload to send instead")
+    replay.set_defaults(run=run_rejected_replay)
     return parser
+
+
+def _ops_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--url", default="http://127.0.0.1:8000", help="the service")
+    p.add_argument("--token", help="admin token (default: $SCORELINE_ADMIN_TOKEN)")
+
+
+def _admin_token(args: argparse.Namespace) -> str:
+    token: str | None = args.token or Settings.from_env().admin_token
+    if not token:
+        raise SettingsError("no admin token: pass --token or set SCORELINE_ADMIN_TOKEN")
+    return token
+
+
+def run_rejected_list(args: argparse.Namespace) -> int:
+    from entrypoints.ops_client import OpsError, list_rejected
+
+    try:
+        list_rejected(
+            args.url, _admin_token(args), after_id=args.after_id, limit=args.limit, out=sys.stdout
+        )
+    except OpsError as error:
+        print(f"scoreline rejected list: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_rejected_replay(args: argparse.Namespace) -> int:
+    from entrypoints.ops_client import OpsError, replay_rejected
+
+    try:
+        return replay_rejected(args.url, _admin_token(args), args.rejection_id, args.file)
+    except (OpsError, OSError) as error:
+        print(f"scoreline rejected replay: {error}", file=sys.stderr)
+        return 1
 
 
 def _server_options(p: argparse.ArgumentParser) -> None:

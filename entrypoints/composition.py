@@ -25,6 +25,7 @@ from domain.scorekeeper import Scorekeeper
 from entrypoints.settings import Settings
 from entrypoints.web.hub import Hub, updates_channel
 from entrypoints.web.provider_auth import ProviderAuthenticator
+from entrypoints.web.rate_limit import RateLimits
 from projections.follower import LogFollower
 from projections.game_state import GameStateProjection, GameStateView, StateUpdate
 
@@ -40,6 +41,7 @@ class Services:
     hub: Hub
     authenticator: ProviderAuthenticator
     ingestion: Ingestion
+    rate_limits: RateLimits
     recorder: RecordingWorker
     follower: LogFollower
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -109,6 +111,7 @@ def _wire(
             settings.provider_secrets, tolerance=settings.signature_tolerance
         ),
         ingestion=Ingestion(scorekeeper, event_log),
+        rate_limits=RateLimits(settings.provider_rate, settings.provider_burst),
         recorder=recorder,
         follower=follower,
     )

@@ -24,6 +24,8 @@ class Settings:
     max_body_bytes: int = 1_048_576
     max_batch_events: int = 1000
     signature_tolerance: float = 300.0
+    provider_rate: float = 100.0  # requests per second per provider, per ingest process
+    provider_burst: float = 500.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -37,6 +39,10 @@ class Settings:
             values["admin_token"] = env["SCORELINE_ADMIN_TOKEN"]
         if "SCORELINE_GAP_TIMEOUT" in env:
             values["gap_timeout"] = _number("SCORELINE_GAP_TIMEOUT", env["SCORELINE_GAP_TIMEOUT"])
+        if "SCORELINE_PROVIDER_RATE" in env:
+            values["provider_rate"] = _positive("SCORELINE_PROVIDER_RATE", env)
+        if "SCORELINE_PROVIDER_BURST" in env:
+            values["provider_burst"] = _positive("SCORELINE_PROVIDER_BURST", env)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -56,6 +62,13 @@ def parse_secrets(text: str) -> dict[str, str]:
             )
         secrets[name.strip()] = secret
     return secrets
+
+
+def _positive(name: str, env: Mapping[str, str]) -> float:
+    value = _number(name, env[name])
+    if value <= 0:
+        raise SettingsError(f"{name} must be above 0, got {env[name]!r}")
+    return value
 
 
 def _number(name: str, text: str) -> float:

@@ -58,6 +58,7 @@ def create_app(services: Services, *, run_workers: bool = True) -> Starlette:
             Route("/games/{game_id}/events", games.game_events),
             Route("/games/{game_id}/stream", games.game_stream),
             Route("/ops/rejected", ops.list_rejected),
+            Route("/ops/rejected/{rejection_id}/replay", ops.replay_rejected, methods=["POST"]),
             Route("/ops/gaps", ops.list_gaps),
             Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),
         ],

@@ -8,6 +8,8 @@ again. Every refused body is kept raw in the RejectedStore with its reason.
 from __future__ import annotations
 
 import asyncio
+import math
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -36,6 +38,9 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise BodyTooLarge
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+Keep = Callable[..., Awaitable[Response]]
 
 
 async def receive_events(request: Request) -> Response:
@@ -72,12 +77,25 @@ async def receive_events(request: Request) -> Response:
         services.authenticator.verify(provider, request.headers, body)
     except ProviderAuthError as error:
         return await refuse(401, "unauthorized", body, "Not authenticated", str(error))
+    wait = services.rate_limits.take(provider)
+    if wait > 0:
+        # Not kept: a flood of retries must not fill the rejected store.
+        return problem(
+            429,
+            "Too many requests",
+            f"provider {provider!r} is over its rate limit; retry in {wait:.2f} s",
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )
+    return await take_delivery(services, provider, body, refuse)
+
+
+async def take_delivery(services: Services, provider: str, body: bytes, refuse: Keep) -> Response:
+    """Parse and accept one delivery; ``refuse`` answers (and may keep) what is refused."""
     try:
-        events = parse(body, provider=provider, max_events=settings.max_batch_events)
+        events = parse(body, provider=provider, max_events=services.settings.max_batch_events)
     except NativeFormatError as error:
         errors = [{"pointer": p.pointer, "detail": p.detail} for p in error.problems]
         return await refuse(422, "invalid", body, "Invalid event", str(error), errors=errors)
-
     try:
         outcomes = await services.ingestion.accept(events)
     except DeliveryRefused as refused:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import hmac
+import json
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from domain.ports import Rejection
 from entrypoints.composition import Services
+from entrypoints.web.ingest import take_delivery
 from entrypoints.web.problems import problem
 
 
@@ -49,6 +52,7 @@ def rejection_json(r: Rejection) -> dict[str, object]:
         "content_type": r.content_type,
         "body": body,
         "body_encoding": encoding,
+        "replays": list(r.replays),
     }
 
 
@@ -84,3 +88,37 @@ async def list_gaps(request: Request) -> Response:
         for g in services.recorder.buffer.gaps
     ]
     return JSONResponse({"gaps": gaps, "held_events": services.recorder.buffer.held_count()})
+
+
+async def replay_rejected(request: Request) -> Response:
+    """Send a kept payload (or the fixed one in the request body) through ingestion again.
+
+    The provider's signature is not checked again: the admin token vouches for it.
+    A failed replay answers its problem and is noted, not kept as a new rejection.
+    Replaying what was already recorded acknowledges duplicates: it records once.
+    """
+    if (denied := check_admin(request)) is not None:
+        return denied
+    services: Services = request.app.state.services
+    try:
+        rejection_id = int(request.path_params["rejection_id"])
+    except ValueError:
+        return problem(404, "Unknown rejection", "rejection ids are integers")
+    found = await asyncio.to_thread(services.rejected.get, rejection_id)
+    if found is None:
+        return problem(404, "Unknown rejection", f"no rejected payload {rejection_id}")
+    fixed = await request.body()
+    body = fixed if fixed.strip() else found.body
+    provider = request.query_params.get("provider") or found.provider
+
+    async def answer(
+        status: int, reason: str, body: bytes, title: str, detail: str, **extra: Any
+    ) -> Response:
+        return problem(status, title, detail, **extra)
+
+    response = await take_delivery(services, provider, body, answer)
+    result: dict[str, Any] = {"status": response.status_code, "fixed": bool(fixed.strip())}
+    if response.status_code == 202:
+        result.update(json.loads(bytes(response.body)))
+    await asyncio.to_thread(services.rejected.note_replay, rejection_id, result)
+    return response

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-from tests.e2e.conftest import free_port
+from tests.e2e.conftest import ADMIN, free_port
 
 
 def test_demo_plays_all_four_sports_live_through_the_webhook(tmp_path: Path) -> None:
@@ -117,3 +119,43 @@ def test_feed_convert_refuses_a_team_not_in_the_file(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert b"Feyenoord" in done.stderr and b"Traceback" not in done.stderr
+
+
+def test_rejected_list_and_replay_from_the_command_line(live_server: Any, tmp_path: Path) -> None:
+    game = [
+        {
+            "event_id": "e1",
+            "game_id": "g1",
+            "sport": "soccer",
+            "sequence_number": 1,
+            "event_type": "GAME_SCHEDULED",
+            "schedule": {"home_team_id": "a", "away_team_id": "b"},
+        }
+    ]
+    bad = live_server.push([{**game[0], "sport": "curling"}])
+    assert bad.status_code == 422
+    env = {**os.environ, "SCORELINE_ADMIN_TOKEN": ADMIN}
+    base = [sys.executable, "-m", "entrypoints.cli", "rejected"]
+    listed = subprocess.run(
+        [*base, "list", "--url", live_server.base_url],
+        env=env,
+        capture_output=True,
+        timeout=30,
+        check=True,
+    )
+    (item,) = [json.loads(line) for line in listed.stdout.decode().splitlines()]
+    assert item["reason"] == "invalid" and "curling" in item["body"]
+    fixed = tmp_path / "fixed.json"
+    fixed.write_text(json.dumps(game))
+    replay = [*base, "replay", str(item["id"]), "--url", live_server.base_url, "--file", str(fixed)]
+    done = subprocess.run(replay, env=env, capture_output=True, timeout=30, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["accepted"] == 1
+    live_server.wait_for("g1", lambda s: s["version"] == 1)
+    denied = subprocess.run(
+        [*base, "list", "--url", live_server.base_url, "--token", "nope"],
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    assert denied.returncode == 1 and b"401" in denied.stderr

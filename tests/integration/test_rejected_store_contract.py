@@ -79,3 +79,14 @@ def test_kept_payloads_survive_reopening(make_store: Callable[[], RejectedStore]
     kept = store.keep(source="webhook", provider="p", reason="invalid", detail={}, body=b"x")
     store.close()
     assert make_store().get(kept) is not None
+
+
+def test_replays_are_remembered_with_their_result(make_store: Callable[[], RejectedStore]) -> None:
+    store = make_store()
+    kept = store.keep(source="webhook", provider="p", reason="invalid", detail={}, body=b"x")
+    store.note_replay(kept, {"status": 422})
+    store.note_replay(kept, {"status": 202, "accepted": 1})
+    got = store.get(kept)
+    assert got is not None
+    assert [r["status"] for r in got.replays] == [422, 202]
+    assert [r["status"] for r in store.list()[0].replays] == [422, 202]

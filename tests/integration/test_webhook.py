@@ -273,3 +273,37 @@ def read_frames(response: Any, count: int) -> list[dict[str, str]]:
             name, _, value = line.partition(":")
             current[name] = value.strip()
     return frames
+
+
+def test_a_fixed_payload_replayed_from_the_rejected_list_records_once(client: TestClient) -> None:
+    post(client, [schedule(), event(2, "GAME_STARTED")])
+    wait_for_version(client, 2)
+    bad = post(client, [event(3, "GOAL")])  # no team_id: the rules refuse it
+    assert bad.status_code == 422
+    rejection_id = bad.json()["rejected_id"]
+    admin = {"Authorization": f"Bearer {ADMIN}"}
+    url = f"/ops/rejected/{rejection_id}/replay"
+    assert client.post(url, headers=admin).status_code == 422  # replayed as it was
+    fixed = json.dumps([event(3, "GOAL", team_id="ars")])
+    first = client.post(url, headers=admin, content=fixed)
+    assert first.status_code == 202 and first.json()["accepted"] == 1
+    again = client.post(url, headers=admin, content=fixed)
+    assert again.status_code == 202 and again.json()["duplicates"] == 1
+    assert wait_for_version(client, 3)["home_score"] == 1
+    events = client.get("/games/g1/events").json()["events"]
+    assert [e["event"]["event_id"] for e in events] == ["e1", "e2", "e3"]
+    (kept,) = [r for r in rejected(client) if r["id"] == rejection_id]
+    assert [r["status"] for r in kept["replays"]] == [422, 202, 202]
+    assert client.post(url).status_code == 401
+    assert client.post("/ops/rejected/999/replay", headers=admin).status_code == 404
+
+
+def test_a_provider_over_its_rate_limit_gets_429_with_retry_after() -> None:
+    settings = Settings(provider_secrets={"acme": SECRET}, provider_rate=0.5, provider_burst=2)
+    with TestClient(create_app(build_in_memory(settings))) as c:
+        answers = [post(c, [schedule()]).status_code for _ in range(3)]
+        assert answers == [202, 202, 429]
+        limited = post(c, [schedule()])
+        assert limited.status_code == 429
+        assert int(limited.headers["retry-after"]) >= 1
+        assert limited.headers["content-type"] == "application/problem+json"
