@@ -63,3 +63,9 @@ class EventConflictError(GameRuleError):
     """The same ``event_id`` arrived again with different content."""
 
     field = "event_id"
+
+
+class ProviderDisagreementError(GameRuleError):
+    """Two providers report different plays at one sequence number of a game."""
+
+    field = "sequence_number"

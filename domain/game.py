@@ -13,8 +13,9 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from domain.errors import EventConflictError, UnknownGameError
+from domain.errors import EventConflictError, ProviderDisagreementError, UnknownGameError
 from domain.events import GameEvent
+from domain.provider_aliases import match_key
 from domain.scoreboard import Scoreboard
 from domain.sports import RULES, EventType
 
@@ -82,6 +83,8 @@ class Game(Aggregate):
         self.fingerprints: dict[str, str] = {}
         self.sequences: set[int] = set()
         self.contiguous_sequence = 0
+        # sequence number -> (event_id, provider, match key) of what was recorded there
+        self.by_sequence: dict[int, tuple[str, str, str]] = {}
         self.fold(event, 1)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Game:
@@ -119,6 +122,24 @@ class Game(Aggregate):
             )
         return True
 
+    def reported_by_another_provider(self, event: GameEvent) -> str | None:
+        """The recorded event another provider reported for this play, if any.
+
+        Raises ProviderDisagreementError if another provider recorded a different
+        play at the same sequence number.
+        """
+        known = self.by_sequence.get(event.sequence_number)
+        if known is None or known[1] == event.provider:
+            return None
+        event_id, provider, key = known
+        if key != match_key(event):
+            raise ProviderDisagreementError(
+                f"{event.provider or 'this provider'} reports {event.event_type.value} at "
+                f"sequence {event.sequence_number} of game {self.game_id}, but {provider!r} "
+                f"reported event {event_id!r} there, which differs"
+            )
+        return event_id
+
     def record(self, event: GameEvent) -> None:
         """Record a new event of this game (check :meth:`is_duplicate` first)."""
         self.board.check_event(event)
@@ -127,6 +148,9 @@ class Game(Aggregate):
     def fold(self, event: GameEvent, version: int) -> None:
         self.fingerprints[event.event_id] = event.fingerprint()
         self.sequences.add(event.sequence_number)
+        self.by_sequence.setdefault(
+            event.sequence_number, (event.event_id, event.provider, match_key(event))
+        )
         while self.contiguous_sequence + 1 in self.sequences:
             self.contiguous_sequence += 1
         self.board.apply(event, version)

@@ -13,7 +13,7 @@ Guarantees:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -23,6 +23,7 @@ from eventsourcing.persistence import ProcessRecorder, Tracking
 from domain.errors import EventConflictError, GameRuleError, UnknownGameError
 from domain.events import GameEvent, Verdict
 from domain.game import Game, game_aggregate_id
+from domain.provider_aliases import ProviderAliases, aliases_aggregate_id
 from domain.scoreboard import Scoreboard
 from domain.sports import EventType
 
@@ -42,6 +43,8 @@ class Decision:
 
     games: dict[str, Game]
     verdicts: list[Verdict]
+    aliases: dict[str, ProviderAliases] = field(default_factory=dict)
+    without_aliases: set[str] = field(default_factory=set)
 
 
 class Scorekeeper(Application[UUID]):
@@ -63,26 +66,44 @@ class Scorekeeper(Application[UUID]):
 
     def decide(self, events: Sequence[GameEvent]) -> Decision:
         """Judge ``events`` in order against the recorded games; store nothing yet."""
-        games: dict[str, Game] = {}
-        verdicts = [self._record_one(event, games) for event in events]
-        return Decision(games, verdicts)
+        decision = Decision({}, [])
+        decision.verdicts = [self._record_one(event, decision) for event in events]
+        return decision
 
     def commit(self, decision: Decision, tracking: Tracking | None = None) -> None:
         """Store a decision's new events and the upstream position, atomically."""
         if decision.games or tracking is not None:
             processing = ProcessingEvent[UUID](tracking=tracking)
-            processing.collect_events(*decision.games.values())
+            processing.collect_events(*decision.games.values(), *decision.aliases.values())
             self._record(processing)
 
-    def _record_one(self, event: GameEvent, games: dict[str, Game]) -> Verdict:
+    def _record_one(self, event: GameEvent, decision: Decision) -> Verdict:
+        games = decision.games
         game = games.get(event.game_id) or self._find(event.game_id)
         try:
             if game is None:
                 game = Game.schedule(event)
                 games[event.game_id] = game
                 return Verdict(event.event_id, event.game_id, "recorded", version=game.version)
+            aliases = self._aliases(event.game_id, decision)
+            if aliases is not None:
+                if aliases.is_known(event):
+                    return Verdict(event.event_id, event.game_id, "duplicate")
+                event = aliases.resolve(event)
             if game.is_duplicate(event):
                 return Verdict(event.event_id, event.game_id, "duplicate")
+            canonical = game.reported_by_another_provider(event)
+            if canonical is not None:
+                if aliases is None:
+                    aliases = decision.aliases[event.game_id] = ProviderAliases.open(event.game_id)
+                aliases.match(event, canonical)
+                decision.aliases[event.game_id] = aliases
+                return Verdict(
+                    event.event_id,
+                    event.game_id,
+                    "duplicate",
+                    f"matched event {canonical!r} reported by another provider",
+                )
             game.record(event)
         except EventConflictError as error:
             return Verdict(event.event_id, event.game_id, "conflict", str(error))
@@ -92,6 +113,20 @@ class Scorekeeper(Application[UUID]):
             )
         games[event.game_id] = game
         return Verdict(event.event_id, event.game_id, "recorded", version=game.version)
+
+    def _aliases(self, game_id: str, decision: Decision) -> ProviderAliases | None:
+        if game_id in decision.aliases:
+            return decision.aliases[game_id]
+        if game_id in decision.without_aliases:
+            return None
+        try:
+            found: object = self.repository.get(aliases_aggregate_id(game_id))
+        except AggregateNotFoundError:
+            decision.without_aliases.add(game_id)
+            return None
+        assert isinstance(found, ProviderAliases)
+        decision.aliases[game_id] = found
+        return found
 
     # ----------------------------------------------------------------- queries
     def classify(self, events: Iterable[GameEvent]) -> list[Verdict]:
@@ -108,11 +143,16 @@ class Scorekeeper(Application[UUID]):
         }
         verdicts: list[Verdict] = []
         found: dict[str, Game | None] = {}
+        lookups = Decision({}, [])
         for event in batch:
             if event.game_id not in found:
                 found[event.game_id] = self._find(event.game_id)
             game = found[event.game_id]
             try:
+                aliases = self._aliases(event.game_id, lookups) if game is not None else None
+                if aliases is not None and aliases.is_known(event):
+                    verdicts.append(Verdict(event.event_id, event.game_id, "duplicate"))
+                    continue
                 if game is not None:
                     if game.is_duplicate(event):
                         verdicts.append(Verdict(event.event_id, event.game_id, "duplicate"))
