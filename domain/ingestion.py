@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from domain.events import GameEvent
+from domain.feed_monitor import FeedMonitor
 from domain.ports import EventLog, LogRecord
 from domain.scorekeeper import Scorekeeper
 
@@ -40,9 +41,12 @@ class DeliveryRefused(Exception):
 
 
 class Ingestion:
-    def __init__(self, scorekeeper: Scorekeeper, event_log: EventLog) -> None:
+    def __init__(
+        self, scorekeeper: Scorekeeper, event_log: EventLog, monitor: FeedMonitor | None = None
+    ) -> None:
         self.scorekeeper = scorekeeper
         self.event_log = event_log
+        self.monitor = monitor or FeedMonitor()
 
     async def accept(self, events: Sequence[GameEvent]) -> list[Outcome]:
         verdicts = await asyncio.to_thread(self.scorekeeper.classify, events)
@@ -71,8 +75,10 @@ class Ingestion:
                 continue
             fresh.append(event)
             outcomes.append(Outcome(event.event_id, "accepted"))
+        now = time.time()
+        for event in events:
+            self.monitor.note_received(event.provider, event.game_id, now)
         if fresh:
-            now = time.time()
             await self.event_log.append(
                 [LogRecord(e.game_id, json.dumps(e.to_dict()).encode(), now) for e in fresh]
             )

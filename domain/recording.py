@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from eventsourcing.persistence import Tracking
 
 from domain.events import GameEvent, Verdict
+from domain.feed_monitor import FeedMonitor
 from domain.ports import EventLog, RejectedStore
 from domain.scorekeeper import Scorekeeper
 from domain.sequencing import SequenceBuffer
@@ -27,6 +28,7 @@ from domain.sequencing import SequenceBuffer
 log = logging.getLogger("scoreline.recorder")
 
 RecordedCallback = Callable[[Sequence[Verdict]], Awaitable[None]]
+GapCallback = Callable[[str, int, int], Awaitable[None]]  # game id, first and last missing
 
 
 class RecordingWorker:
@@ -39,6 +41,8 @@ class RecordingWorker:
         gap_timeout: float = 2.0,
         batch_size: int = 500,
         on_recorded: RecordedCallback | None = None,
+        on_gap: GapCallback | None = None,
+        monitor: FeedMonitor | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.scorekeeper = scorekeeper
@@ -52,6 +56,10 @@ class RecordingWorker:
         self.tracked = scorekeeper.tracking_position(self.upstream) or 0
         self.consumed = self.tracked
         self.recorded_count = 0
+        self.on_gap = on_gap
+        self.monitor = monitor or FeedMonitor()
+        self._received_at: dict[int, float] = {}  # log position -> when it was received
+        self._gaps_asked: set[tuple[str, int, int]] = set()
 
     async def run(self) -> None:
         while True:
@@ -66,11 +74,23 @@ class RecordingWorker:
         ready: list[tuple[GameEvent, int]] = []
         for item in batch:
             event = GameEvent.from_dict(json.loads(item.record.value))
+            self._received_at[item.position] = item.record.received_at
             ready.extend(self.buffer.offer(event, item.position, now))
         if batch:
             self.consumed = batch[-1].position
         ready.extend(self.buffer.expire(now))
         await self._record(ready)
+        await self._ask_for_missing()
+
+    async def _ask_for_missing(self) -> None:
+        """Ask once per open gap for the missing events (a provider's recovery call)."""
+        if self.on_gap is None:
+            return
+        for game_id in self.buffer.waiting_games():
+            for first, last in self.buffer.open_gaps(game_id):
+                if (game_id, first, last) not in self._gaps_asked:
+                    self._gaps_asked.add((game_id, first, last))
+                    await self.on_gap(game_id, first, last)
 
     def _keep_refused(self, verdict: Verdict, event: GameEvent, position: int) -> None:
         log.warning(
@@ -109,5 +129,12 @@ class RecordingWorker:
         if tracking is not None:
             self.tracked = safe
         self.recorded_count += sum(1 for v in verdicts if v.outcome == "recorded")
+        wall = time.time()
+        for verdict, (event, position) in zip(verdicts, ready, strict=True):
+            received_at = self._received_at.pop(position, wall)
+            if verdict.outcome == "recorded":
+                self.monitor.note_recorded(
+                    event.provider, event.game_id, event.sequence_number, received_at, wall
+                )
         if self.on_recorded is not None and verdicts:
             await self.on_recorded(verdicts)

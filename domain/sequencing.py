@@ -81,6 +81,22 @@ class SequenceBuffer:
         ]
         return min(positions) if positions else None
 
+    def open_gaps(self, game_id: str) -> list[tuple[int, int]]:
+        """The missing sequence ranges of a game that events are waiting on."""
+        queue = self._games.get(game_id)
+        if queue is None or not queue.held:
+            return []
+        gaps: list[tuple[int, int]] = []
+        expected = queue.expected
+        for seq in sorted(queue.held):
+            if seq > expected:
+                gaps.append((expected, seq - 1))
+            expected = seq + 1
+        return gaps
+
+    def waiting_games(self) -> list[str]:
+        return [game_id for game_id, q in self._games.items() if q.held]
+
     def held_count(self) -> int:
         return sum(len(items) for q in self._games.values() for items in q.held.values())
 

@@ -10,15 +10,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from adapters.event_log import MemoryEventLog, SQLiteEventLog
 from adapters.game_state_view import MemoryGameStateView, open_sqlite_game_state_view
 from adapters.memory_broker import MemoryBroker
+from adapters.native_format import NativeFormatError, parse
+from adapters.recovery_client import RecoveryClient
 from adapters.rejected_store import MemoryRejectedStore, SQLiteRejectedStore
 from domain.events import Verdict
-from domain.ingestion import Ingestion
+from domain.feed_monitor import FeedMonitor
+from domain.ingestion import DeliveryRefused, Ingestion
 from domain.ports import Broker, EventLog, RejectedStore
 from domain.recording import RecordingWorker
 from domain.scorekeeper import Scorekeeper
@@ -28,6 +32,8 @@ from entrypoints.web.provider_auth import ProviderAuthenticator
 from entrypoints.web.rate_limit import RateLimits
 from projections.follower import LogFollower
 from projections.game_state import GameStateProjection, GameStateView, StateUpdate
+
+log = logging.getLogger("scoreline.composition")
 
 
 @dataclass
@@ -41,6 +47,7 @@ class Services:
     hub: Hub
     authenticator: ProviderAuthenticator
     ingestion: Ingestion
+    monitor: FeedMonitor
     rate_limits: RateLimits
     recorder: RecordingWorker
     follower: LogFollower
@@ -96,8 +103,30 @@ def _wire(
     async def recorded(verdicts: Sequence[Verdict]) -> None:
         follower.poke()
 
+    monitor = FeedMonitor()
+    ingestion = Ingestion(scorekeeper, event_log, monitor)
+    recoveries = {
+        name: RecoveryClient(name, url, settings.provider_secrets.get(name, ""))
+        for name, url in settings.provider_recovery.items()
+    }
+    background: set[asyncio.Task[None]] = set()
+
+    async def recover(game_id: str, first: int, last: int) -> None:
+        for feed in monitor.feeds():
+            client = recoveries.get(feed.provider)
+            if client is not None and feed.game_id == game_id:
+                task = asyncio.create_task(_backfill(client, ingestion, game_id, first, last))
+                background.add(task)
+                task.add_done_callback(background.discard)
+
     recorder = RecordingWorker(
-        scorekeeper, event_log, rejected, gap_timeout=settings.gap_timeout, on_recorded=recorded
+        scorekeeper,
+        event_log,
+        rejected,
+        gap_timeout=settings.gap_timeout,
+        on_recorded=recorded,
+        on_gap=recover if recoveries else None,
+        monitor=monitor,
     )
     return Services(
         settings=settings,
@@ -110,11 +139,26 @@ def _wire(
         authenticator=ProviderAuthenticator(
             settings.provider_secrets, tolerance=settings.signature_tolerance
         ),
-        ingestion=Ingestion(scorekeeper, event_log),
+        ingestion=ingestion,
+        monitor=monitor,
         rate_limits=RateLimits(settings.provider_rate, settings.provider_burst),
         recorder=recorder,
         follower=follower,
     )
+
+
+async def _backfill(
+    client: RecoveryClient, ingestion: Ingestion, game_id: str, first: int, last: int
+) -> None:
+    """Fetch a gap's events from the provider and take them in like any delivery."""
+    body = await client.fetch(game_id, first, last)
+    if body is None:
+        return
+    try:
+        events = parse(body, provider=client.provider)
+        await ingestion.accept([e for e in events if e.game_id == game_id])
+    except (NativeFormatError, DeliveryRefused) as error:
+        log.warning("recovered events for %s refused: %s", game_id, error)
 
 
 def build_embedded(settings: Settings) -> Services:

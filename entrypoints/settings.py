@@ -26,6 +26,7 @@ class Settings:
     signature_tolerance: float = 300.0
     provider_rate: float = 100.0  # requests per second per provider, per ingest process
     provider_burst: float = 500.0
+    provider_recovery: Mapping[str, str] = field(default_factory=dict)  # provider -> URL
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -35,6 +36,10 @@ class Settings:
             values["data_dir"] = Path(env["SCORELINE_DATA_DIR"])
         if "SCORELINE_PROVIDER_SECRETS" in env:
             values["provider_secrets"] = parse_secrets(env["SCORELINE_PROVIDER_SECRETS"])
+        if "SCORELINE_PROVIDER_RECOVERY" in env:
+            values["provider_recovery"] = parse_pairs(
+                "SCORELINE_PROVIDER_RECOVERY", env["SCORELINE_PROVIDER_RECOVERY"], "url"
+            )
         if env.get("SCORELINE_ADMIN_TOKEN"):
             values["admin_token"] = env["SCORELINE_ADMIN_TOKEN"]
         if "SCORELINE_GAP_TIMEOUT" in env:
@@ -52,16 +57,21 @@ class Settings:
 
 def parse_secrets(text: str) -> dict[str, str]:
     """``name=secret,name2=secret2`` -> {"name": "secret", ...}."""
-    secrets: dict[str, str] = {}
+    return parse_pairs("SCORELINE_PROVIDER_SECRETS", text, "secret")
+
+
+def parse_pairs(setting: str, text: str, what: str) -> dict[str, str]:
+    """``name=value,name2=value2`` -> {"name": "value", ...}; errors name the setting."""
+    pairs: dict[str, str] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
-        name, sep, secret = part.partition("=")
-        if not sep or not name.strip() or not secret:
+        name, sep, value = part.partition("=")
+        if not sep or not name.strip() or not value:
             raise SettingsError(
-                "SCORELINE_PROVIDER_SECRETS must look like name=secret,name2=secret2; "
-                f"got an entry {name.strip() or part!r} without a secret"
+                f"{setting} must look like name={what},name2={what}2; "
+                f"got an entry {name.strip() or part!r} without a {what}"
             )
-        secrets[name.strip()] = secret
-    return secrets
+        pairs[name.strip()] = value
+    return pairs
 
 
 def _positive(name: str, env: Mapping[str, str]) -> float:

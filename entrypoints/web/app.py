@@ -60,6 +60,7 @@ def create_app(services: Services, *, run_workers: bool = True) -> Starlette:
             Route("/ops/rejected", ops.list_rejected),
             Route("/ops/rejected/{rejection_id}/replay", ops.replay_rejected, methods=["POST"]),
             Route("/ops/gaps", ops.list_gaps),
+            Route("/ops/feeds", ops.list_feeds),
             Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),
         ],
         lifespan=lifespan,

@@ -122,3 +122,30 @@ async def replay_rejected(request: Request) -> Response:
         result.update(json.loads(bytes(response.body)))
     await asyncio.to_thread(services.rejected.note_replay, rejection_id, result)
     return response
+
+
+async def list_feeds(request: Request) -> Response:
+    """Per provider and game: connection, last sequence recorded, open gaps, lag."""
+    if (denied := check_admin(request)) is not None:
+        return denied
+    services: Services = request.app.state.services
+    buffer = services.recorder.buffer
+    feeds = []
+    for feed in services.monitor.feeds():
+        connection = services.monitor.connection(feed.provider)
+        feeds.append(
+            {
+                "provider": feed.provider,
+                "game_id": feed.game_id,
+                "transport": connection[0] if connection else "webhook",
+                "connected": connection[1] if connection else None,
+                "last_received_at": feed.last_received_at,
+                "last_recorded_at": feed.last_recorded_at,
+                "last_sequence": feed.last_sequence,
+                "received": feed.received,
+                "recorded": feed.recorded,
+                "lag_seconds": feed.lag_seconds,
+                "open_gaps": [list(gap) for gap in buffer.open_gaps(feed.game_id)],
+            }
+        )
+    return JSONResponse({"feeds": feeds})
