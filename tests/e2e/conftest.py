@@ -20,6 +20,8 @@ import pytest
 from entrypoints.feed_push import signed_headers
 
 PROVIDER, SECRET, ADMIN = "e2e", "e2e-secret", "e2e-admin"
+BACKUP, BACKUP_SECRET = "e2e-backup", "e2e-backup-secret"
+SECRETS = {PROVIDER: SECRET, BACKUP: BACKUP_SECRET}
 
 
 def free_port() -> int:
@@ -43,7 +45,7 @@ class LiveServer:
     def start(self) -> LiveServer:
         env = {
             **os.environ,
-            "SCORELINE_PROVIDER_SECRETS": f"{PROVIDER}={SECRET}",
+            "SCORELINE_PROVIDER_SECRETS": ",".join(f"{k}={v}" for k, v in SECRETS.items()),
             "SCORELINE_ADMIN_TOKEN": ADMIN,
             "SCORELINE_GAP_TIMEOUT": str(self.gap_timeout),
         }
@@ -90,12 +92,12 @@ class LiveServer:
         self.stop()
         self.start()
 
-    def push(self, events: list[dict[str, Any]]) -> httpx.Response:
+    def push(self, events: list[dict[str, Any]], provider: str = PROVIDER) -> httpx.Response:
         body = json.dumps(events).encode()
         return httpx.post(
-            f"{self.base_url}/providers/{PROVIDER}/events",
+            f"{self.base_url}/providers/{provider}/events",
             content=body,
-            headers=signed_headers(SECRET, body),
+            headers=signed_headers(SECRETS[provider], body),
             timeout=30,
         )
 
