@@ -1,7 +1,7 @@
 """EventLog implementations for one process: in memory, and in a SQLite file.
 
-Both are the embedded stand-ins for the Kafka topic ``game-events`` (one partition).
-See domain.ports.EventLog for the guarantees.
+Both are the embedded stand-ins for the Kafka topic ``game-events``: one partition
+(0), one consumer at a time. See domain.ports.EventLog for the guarantees.
 """
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Sequence
+from typing import Protocol
 from pathlib import Path
 
 from adapters.sqlite_connection import SQLiteConnection
-from domain.ports import LogRecord, Positioned
+from domain.ports import Assigned, LogRecord, Positioned, Revoked
 
 
 class _Wakeup:
@@ -48,7 +49,10 @@ class MemoryEventLog:
         if len(self._records) <= after:
             await self._wakeup.wait(timeout)
         chunk = self._records[after : after + limit]
-        return [Positioned(after + i + 1, r) for i, r in enumerate(chunk)]
+        return [Positioned(0, after + i + 1, r) for i, r in enumerate(chunk)]
+
+    def consumer(self, on_assigned: Assigned, on_revoked: Revoked) -> SinglePartitionConsumer:
+        return SinglePartitionConsumer(self, on_assigned)
 
     def close(self) -> None:
         pass
@@ -94,7 +98,34 @@ class SQLiteEventLog:
                 " WHERE position > ? ORDER BY position LIMIT ?",
                 (after, limit),
             ).fetchall()
-        return [Positioned(p, LogRecord(k, bytes(v), t)) for p, k, v, t in rows]
+        return [Positioned(0, p, LogRecord(k, bytes(v), t)) for p, k, v, t in rows]
+
+    def consumer(self, on_assigned: Assigned, on_revoked: Revoked) -> SinglePartitionConsumer:
+        return SinglePartitionConsumer(self, on_assigned)
 
     def close(self) -> None:
         self._db.close()
+
+
+class _Readable(Protocol):
+    async def read(self, after: int, limit: int, timeout: float) -> list[Positioned]: ...
+
+
+class SinglePartitionConsumer:
+    """Owns partition 0 from its first poll; resumes after what its owner processed."""
+
+    def __init__(self, log: _Readable, on_assigned: Assigned) -> None:
+        self._log = log
+        self._on_assigned = on_assigned
+        self._after: int | None = None
+
+    async def poll(self, limit: int, timeout: float) -> list[Positioned]:
+        if self._after is None:
+            self._after = self._on_assigned({0}).get(0, 0)
+        found = await self._log.read(self._after, limit, timeout)
+        if found:
+            self._after = found[-1].position
+        return found
+
+    def close(self) -> None:
+        pass

@@ -6,7 +6,7 @@ contract suite in tests/integration that every implementation passes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -22,27 +22,44 @@ class LogRecord:
 
 @dataclass(frozen=True)
 class Positioned:
-    position: int
+    partition: int
+    position: int  # strictly increasing within a partition
     record: LogRecord
+
+
+Assigned = Callable[[set[int]], dict[int, int]]
+"""Told the partitions it now owns, a consumer's owner answers the last position it
+processed in each (0: none); the consumer delivers what comes after."""
+
+Revoked = Callable[[set[int]], None]
+
+
+class LogConsumer(Protocol):
+    """One member of the consumer group reading an EventLog."""
+
+    async def poll(self, limit: int, timeout: float) -> list[Positioned]:
+        """Records of owned partitions, in order per partition; waits up to ``timeout``."""
+        ...
+
+    def close(self) -> None: ...
 
 
 class EventLog(Protocol):
     """The durable log between ingestion and recording (Kafka ``game-events`` in production).
 
     Guarantees:
-    - :meth:`append` returns only once every record is durable; on error none or all
-      may be durable, never reordered (callers retry; the Scorekeeper dedupes).
-    - Records of one key are read in append order; positions strictly increase.
-    - Reading is at-least-once: a consumer restarts from the position it tracked.
+    - :meth:`append` returns only once every record is durable; on error some may be
+      durable, never reordered (callers retry; the Scorekeeper dedupes).
+    - All records of one key go to one partition and are read in append order.
+    - Reading is at-least-once: on every (re)assignment a consumer resumes each
+      partition after the position its owner says it processed (``on_assigned``).
     """
 
     name: str
 
     async def append(self, records: Sequence[LogRecord]) -> None: ...
 
-    async def read(self, after: int, limit: int, timeout: float) -> list[Positioned]:
-        """Records with positions above ``after``; waits up to ``timeout`` for one."""
-        ...
+    def consumer(self, on_assigned: Assigned, on_revoked: Revoked) -> LogConsumer: ...
 
     def close(self) -> None: ...
 

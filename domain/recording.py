@@ -1,9 +1,10 @@
 """RecordingWorker: consumes the EventLog, orders each game's events, records them.
 
-Guarantees:
-- Nothing accepted is lost: the tracked log position only advances past a record
-  once it is recorded, rejected (and kept) or found a duplicate; events held in the
-  SequenceBuffer hold the position back, so after a crash they are read again.
+Guarantees, per log partition (all of a game's events share one):
+- Nothing accepted is lost: the tracked position only advances past a record once it
+  is recorded, refused (and kept) or found a duplicate; events held in the
+  SequenceBuffer hold the position back, so after a crash or a rebalance they are
+  read again. The position is stored in the same transaction as the events.
 - Nothing is doubled: re-read events are duplicates by ``event_id`` (Scorekeeper).
 - Per game, events are recorded in ``sequence_number`` order, waiting at most the
   gap timeout for a missing one (then the gap is reported and recording goes on).
@@ -16,6 +17,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 
 from eventsourcing.persistence import Tracking
 
@@ -23,12 +25,20 @@ from domain.events import GameEvent, Verdict
 from domain.feed_monitor import FeedMonitor
 from domain.ports import EventLog, RejectedStore
 from domain.scorekeeper import Scorekeeper
-from domain.sequencing import SequenceBuffer
+from domain.sequencing import Gap, SequenceBuffer
 
 log = logging.getLogger("scoreline.recorder")
 
 RecordedCallback = Callable[[Sequence[Verdict]], Awaitable[None]]
 GapCallback = Callable[[str, int, int], Awaitable[None]]  # game id, first and last missing
+
+
+@dataclass
+class PartitionState:
+    buffer: SequenceBuffer
+    tracked: int  # the position stored with the events
+    consumed: int  # the last position read
+    received_at: dict[int, float] = field(default_factory=dict)
 
 
 class RecordingWorker:
@@ -48,51 +58,95 @@ class RecordingWorker:
         self.scorekeeper = scorekeeper
         self.event_log = event_log
         self.rejected = rejected
+        self.gap_timeout = gap_timeout
         self.batch_size = batch_size
         self.on_recorded = on_recorded
-        self.clock = clock
-        self.buffer: SequenceBuffer = SequenceBuffer(gap_timeout, scorekeeper.next_sequence)
-        self.upstream = event_log.name
-        self.tracked = scorekeeper.tracking_position(self.upstream) or 0
-        self.consumed = self.tracked
-        self.recorded_count = 0
         self.on_gap = on_gap
         self.monitor = monitor or FeedMonitor()
-        self._received_at: dict[int, float] = {}  # log position -> when it was received
+        self.clock = clock
+        self.partitions: dict[int, PartitionState] = {}
+        self.recorded_count = 0
         self._gaps_asked: set[tuple[str, int, int]] = set()
+        self.consumer = event_log.consumer(self._assigned, self._revoked)
+
+    def upstream(self, partition: int) -> str:
+        """The tracking name of a partition: what its position is stored under."""
+        return f"{self.event_log.name}:{partition}"
+
+    def _assigned(self, partitions: set[int]) -> dict[int, int]:
+        resume: dict[int, int] = {}
+        for partition in partitions:
+            tracked = self.scorekeeper.tracking_position(self.upstream(partition)) or 0
+            buffer = SequenceBuffer(self.gap_timeout, self.scorekeeper.next_sequence)
+            self.partitions[partition] = PartitionState(buffer, tracked, tracked)
+            resume[partition] = tracked
+        log.info("assigned partitions %s", sorted(partitions))
+        return resume
+
+    def _revoked(self, partitions: set[int]) -> None:
+        for partition in partitions:
+            self.partitions.pop(partition, None)  # held events are re-read by the next owner
+        log.info("revoked partitions %s", sorted(partitions))
 
     async def run(self) -> None:
-        while True:
-            await self.step()
+        try:
+            while True:
+                await self.step()
+        finally:
+            self.consumer.close()
 
     async def step(self, max_wait: float = 0.5) -> None:
         """Read what is there (waiting a little), record what may be recorded."""
-        deadline = self.buffer.next_deadline()
-        wait = max_wait if deadline is None else max(0.0, min(max_wait, deadline - self.clock()))
-        batch = await self.event_log.read(self.consumed, self.batch_size, wait)
+        deadlines = [d for s in self.partitions.values() if (d := s.buffer.next_deadline())]
+        wait = max_wait if not deadlines else max(0.0, min(max_wait, min(deadlines) - self.clock()))
+        batch = await self.consumer.poll(self.batch_size, wait)
         now = self.clock()
-        ready: list[tuple[GameEvent, int]] = []
+        ready: dict[int, list[tuple[GameEvent, int]]] = {}
         for item in batch:
+            state = self.partitions.get(item.partition)
+            if state is None:
+                continue
             event = GameEvent.from_dict(json.loads(item.record.value))
-            self._received_at[item.position] = item.record.received_at
-            ready.extend(self.buffer.offer(event, item.position, now))
-        if batch:
-            self.consumed = batch[-1].position
-        ready.extend(self.buffer.expire(now))
-        await self._record(ready)
+            state.received_at[item.position] = item.record.received_at
+            ready.setdefault(item.partition, []).extend(
+                state.buffer.offer(event, item.position, now)
+            )
+            state.consumed = item.position
+        for partition, state in list(self.partitions.items()):
+            released = ready.get(partition, []) + state.buffer.expire(now)
+            await self._record(partition, state, released)
         await self._ask_for_missing()
 
-    async def _ask_for_missing(self) -> None:
-        """Ask once per open gap for the missing events (a provider's recovery call)."""
-        if self.on_gap is None:
+    async def _record(
+        self, partition: int, state: PartitionState, ready: list[tuple[GameEvent, int]]
+    ) -> None:
+        held = state.buffer.lowest_held_position()
+        safe = state.consumed if held is None else held - 1
+        if not ready and safe <= state.tracked:
             return
-        for game_id in self.buffer.waiting_games():
-            for first, last in self.buffer.open_gaps(game_id):
-                if (game_id, first, last) not in self._gaps_asked:
-                    self._gaps_asked.add((game_id, first, last))
-                    await self.on_gap(game_id, first, last)
+        decision = await asyncio.to_thread(self.scorekeeper.decide, [e for e, _ in ready])
+        verdicts = decision.verdicts
+        for verdict, (event, position) in zip(verdicts, ready, strict=True):
+            if verdict.outcome in ("conflict", "rejected"):
+                await asyncio.to_thread(self._keep_refused, partition, verdict, event, position)
+        tracking = Tracking(self.upstream(partition), safe) if safe > state.tracked else None
+        await asyncio.to_thread(self.scorekeeper.commit, decision, tracking)
+        if tracking is not None:
+            state.tracked = safe
+        self.recorded_count += sum(1 for v in verdicts if v.outcome == "recorded")
+        wall = time.time()
+        for verdict, (event, position) in zip(verdicts, ready, strict=True):
+            received_at = state.received_at.pop(position, wall)
+            if verdict.outcome == "recorded":
+                self.monitor.note_recorded(
+                    event.provider, event.game_id, event.sequence_number, received_at, wall
+                )
+        if self.on_recorded is not None and verdicts:
+            await self.on_recorded(verdicts)
 
-    def _keep_refused(self, verdict: Verdict, event: GameEvent, position: int) -> None:
+    def _keep_refused(
+        self, partition: int, verdict: Verdict, event: GameEvent, position: int
+    ) -> None:
         log.warning(
             "event refused by recorder: %s",
             verdict.reason,
@@ -107,34 +161,30 @@ class RecordingWorker:
                 **verdict.extra,
                 "game_id": event.game_id,
                 "event_id": event.event_id,
+                "log_partition": partition,
                 "log_position": position,
             },
             body=json.dumps(event.to_dict()).encode(),
-            dedupe_key=f"{self.upstream}:{position}:{event.event_id}",
+            dedupe_key=f"{self.upstream(partition)}:{position}:{event.event_id}",
         )
 
-    async def _record(self, ready: list[tuple[GameEvent, int]]) -> None:
-        held = self.buffer.lowest_held_position()
-        safe = self.consumed if held is None else held - 1
-        if not ready and safe <= self.tracked:
+    async def _ask_for_missing(self) -> None:
+        """Ask once per open gap for the missing events (a provider's recovery call)."""
+        if self.on_gap is None:
             return
-        events = [event for event, _ in ready]
-        decision = await asyncio.to_thread(self.scorekeeper.decide, events)
-        verdicts = decision.verdicts
-        for verdict, (event, position) in zip(verdicts, ready, strict=True):
-            if verdict.outcome in ("conflict", "rejected"):
-                await asyncio.to_thread(self._keep_refused, verdict, event, position)
-        tracking = Tracking(self.upstream, safe) if safe > self.tracked else None
-        await asyncio.to_thread(self.scorekeeper.commit, decision, tracking)
-        if tracking is not None:
-            self.tracked = safe
-        self.recorded_count += sum(1 for v in verdicts if v.outcome == "recorded")
-        wall = time.time()
-        for verdict, (event, position) in zip(verdicts, ready, strict=True):
-            received_at = self._received_at.pop(position, wall)
-            if verdict.outcome == "recorded":
-                self.monitor.note_recorded(
-                    event.provider, event.game_id, event.sequence_number, received_at, wall
-                )
-        if self.on_recorded is not None and verdicts:
-            await self.on_recorded(verdicts)
+        for state in list(self.partitions.values()):
+            for game_id in state.buffer.waiting_games():
+                for first, last in state.buffer.open_gaps(game_id):
+                    if (game_id, first, last) not in self._gaps_asked:
+                        self._gaps_asked.add((game_id, first, last))
+                        await self.on_gap(game_id, first, last)
+
+    # ---------------------------------------------------------------- reports
+    def open_gaps(self, game_id: str) -> list[tuple[int, int]]:
+        return [g for s in self.partitions.values() for g in s.buffer.open_gaps(game_id)]
+
+    def gaps_waited_out(self) -> list[Gap]:
+        return [g for s in self.partitions.values() for g in s.buffer.gaps]
+
+    def held_count(self) -> int:
+        return sum(s.buffer.held_count() for s in self.partitions.values())

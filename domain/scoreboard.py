@@ -31,6 +31,18 @@ from domain.errors import (
 from domain.events import Correction, GameEvent, Schedule
 from domain.sports import RULES, EventType, Sport, SportRules
 
+LIFECYCLE_TYPES = frozenset(
+    {
+        EventType.GAME_SCHEDULED,
+        EventType.GAME_STARTED,
+        EventType.PERIOD_START,
+        EventType.PERIOD_END,
+        EventType.CLOCK_UPDATE,
+        EventType.GAME_FINAL,
+        EventType.GAME_POSTPONED,
+        EventType.GAME_CANCELLED,
+    }
+)
 STATUS_BY_TYPE = {
     EventType.GAME_STARTED: "LIVE",
     EventType.GAME_FINAL: "FINAL",
@@ -212,10 +224,22 @@ class Scoreboard:
                         field="correction.event_type",
                     )
                 self.check_event_type_in_sport(corrected.event_type)
+            if target.event_type in LIFECYCLE_TYPES and corrected.event_type not in (
+                None,
+                target.event_type,
+            ):
+                raise InvalidRevisionError(
+                    f"event {target_id!r} is {target.event_type.value}; a correction may not "
+                    "turn a game's lifecycle event into a play",
+                    field="correction.event_type",
+                )
             new_type, new_team, _ = target._replace(
                 corrections=(*target.corrections, (event.sequence_number, corrected))
             ).effective()
             self.check_team(new_team, new_type)
+            if self._counts_toward_result(new_type):
+                # The corrected play must itself have happened in play.
+                self.check_in_play(target.sequence_number, new_type)
 
     # ------------------------------------------------------------------ apply
     def apply(self, event: GameEvent, version: int) -> None:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from entrypoints.feed_formats import FORMATS
 from entrypoints.settings import Settings, SettingsError
 
 
@@ -53,12 +54,18 @@ def build_parser() -> argparse.ArgumentParser:
     feed = commands.add_parser("feed", help="convert and push provider feeds").add_subparsers(
         title="feed commands"
     )
-    convert = feed.add_parser("convert", help="convert a provider file to native JSON lines")
-    convert.add_argument("path", type=Path)
-    convert.add_argument("--format", required=True, choices=["statsbomb"])
-    convert.add_argument("--game-id", required=True)
-    convert.add_argument("--home-team", required=True)
-    convert.add_argument("--away-team", required=True)
+    convert = feed.add_parser("convert", help="convert provider files to native JSON lines")
+    convert.add_argument(
+        "paths",
+        type=Path,
+        nargs="+",
+        metavar="FILE",
+        help="the provider file (ESPN: successive scoreboard snapshots)",
+    )
+    convert.add_argument("--format", required=True, choices=sorted(FORMATS))
+    convert.add_argument("--game-id", help="Scoreline's id for the game (default: provider's)")
+    convert.add_argument("--home-team", help="StatsBomb: the home team's name in the file")
+    convert.add_argument("--away-team", help="StatsBomb: the away team's name in the file")
     convert.add_argument("--league")
     convert.add_argument("--season")
     convert.set_defaults(run=run_feed_convert)
@@ -202,24 +209,15 @@ def _read_feed(path: Path) -> list[dict[str, Any]]:
 
 
 def run_feed_convert(args: argparse.Namespace) -> int:
-    from adapters.statsbomb import StatsBombFormatError, convert
+    from entrypoints.feed_formats import FORMATS, ConvertError
 
     try:
-        raw = json.loads(args.path.read_text())
-        events = convert(
-            raw,
-            game_id=args.game_id,
-            home_team=args.home_team,
-            away_team=args.away_team,
-            league=args.league,
-            season=args.season,
-        )
-    except (OSError, json.JSONDecodeError, StatsBombFormatError) as error:
+        events = FORMATS[args.format](args)
+    except ConvertError as error:
         print(f"scoreline feed convert: {error}", file=sys.stderr)
         return 1
-    out = sys.stdout
     for event in events:
-        out.write(json.dumps(event) + "\n")
+        sys.stdout.write(json.dumps(event) + "\n")
     return 0
 
 

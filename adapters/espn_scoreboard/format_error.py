@@ -1,4 +1,4 @@
-"""The one exception the ESPN scoreboard adapter raises for input it refuses, and how it quotes it."""
+"""The one exception the ESPN adapter raises for input it refuses, and how it quotes input."""
 
 from __future__ import annotations
 

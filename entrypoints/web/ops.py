@@ -85,9 +85,9 @@ async def list_gaps(request: Request) -> Response:
             "last_missing": g.last_missing,
             "waited_seconds": round(g.released_at - g.detected_at, 3),
         }
-        for g in services.recorder.buffer.gaps
+        for g in services.recorder.gaps_waited_out()
     ]
-    return JSONResponse({"gaps": gaps, "held_events": services.recorder.buffer.held_count()})
+    return JSONResponse({"gaps": gaps, "held_events": services.recorder.held_count()})
 
 
 async def replay_rejected(request: Request) -> Response:
@@ -129,7 +129,6 @@ async def list_feeds(request: Request) -> Response:
     if (denied := check_admin(request)) is not None:
         return denied
     services: Services = request.app.state.services
-    buffer = services.recorder.buffer
     feeds = []
     for feed in services.monitor.feeds():
         connection = services.monitor.connection(feed.provider)
@@ -145,7 +144,7 @@ async def list_feeds(request: Request) -> Response:
                 "received": feed.received,
                 "recorded": feed.recorded,
                 "lag_seconds": feed.lag_seconds,
-                "open_gaps": [list(gap) for gap in buffer.open_gaps(feed.game_id)],
+                "open_gaps": [list(g) for g in services.recorder.open_gaps(feed.game_id)],
             }
         )
     return JSONResponse({"feeds": feeds})

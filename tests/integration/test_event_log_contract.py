@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from adapters.event_log import MemoryEventLog, SQLiteEventLog
-from domain.ports import EventLog, LogRecord
+from domain.ports import EventLog, LogConsumer, LogRecord, Positioned
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -33,44 +33,60 @@ def record(key: str, n: int) -> LogRecord:
     return LogRecord(key, f'{{"n": {n}}}'.encode(), 1.0)
 
 
-async def test_appended_records_are_read_in_order_with_increasing_positions(
-    make_log: Callable[[], EventLog],
-) -> None:
+def consume(log: EventLog, processed: dict[int, int] | None = None) -> LogConsumer:
+    return log.consumer(
+        lambda parts: {p: (processed or {}).get(p, 0) for p in parts}, lambda _: None
+    )
+
+
+async def drain(consumer: LogConsumer, count: int, timeout: float = 10) -> list[Positioned]:
+    found: list[Positioned] = []
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while len(found) < count and loop.time() < deadline:
+        found.extend(await consumer.poll(100, 0.2))
+    return found
+
+
+async def test_records_of_a_key_are_read_in_append_order(make_log: Callable[[], EventLog]) -> None:
     log = make_log()
     await log.append([record("a", 1), record("b", 2)])
     await log.append([record("a", 3)])
-    found = await log.read(0, 10, 0)
-    assert [r.record.value for r in found] == [b'{"n": 1}', b'{"n": 2}', b'{"n": 3}']
-    positions = [r.position for r in found]
-    assert positions == sorted(set(positions))
+    found = await drain(consume(log), 3)
+    by_key = [r.record.value for r in found if r.record.key == "a"]
+    assert by_key == [b'{"n": 1}', b'{"n": 3}']
+    for partition in {r.partition for r in found}:
+        positions = [r.position for r in found if r.partition == partition]
+        assert positions == sorted(set(positions))
 
 
-async def test_reading_after_a_position_resumes_there(make_log: Callable[[], EventLog]) -> None:
+async def test_a_consumer_resumes_after_what_its_owner_processed(
+    make_log: Callable[[], EventLog],
+) -> None:
     log = make_log()
     await log.append([record("a", n) for n in range(5)])
-    first = await log.read(0, 2, 0)
-    rest = await log.read(first[-1].position, 10, 0)
-    assert len(first) == 2 and len(rest) == 3
-    assert rest[0].position > first[-1].position
+    first = await drain(consume(log), 5)
+    done = {first[1].partition: first[1].position}
+    rest = await drain(consume(log, done), 3)
+    assert [r.record.value for r in rest] == [r.record.value for r in first[2:]]
 
 
-async def test_read_waits_for_an_append(make_log: Callable[[], EventLog]) -> None:
+async def test_poll_waits_for_an_append(make_log: Callable[[], EventLog]) -> None:
     log = make_log()
-    reader = asyncio.create_task(log.read(0, 10, 5.0))
+    consumer = consume(log)
+    await consumer.poll(10, 0)
+    reader = asyncio.create_task(drain(consumer, 1))
     await asyncio.sleep(0.05)
-    assert not reader.done()
     await log.append([record("a", 1)])
-    found = await asyncio.wait_for(reader, 2.0)
-    assert len(found) == 1
+    assert len(await asyncio.wait_for(reader, 10)) == 1
 
 
-async def test_empty_read_returns_after_the_timeout(make_log: Callable[[], EventLog]) -> None:
-    assert await make_log().read(0, 10, 0.01) == []
+async def test_empty_poll_returns_after_the_timeout(make_log: Callable[[], EventLog]) -> None:
+    assert await consume(make_log()).poll(10, 0.01) == []
 
 
 async def test_records_are_durable_across_reopening(make_log: Callable[[], EventLog]) -> None:
     log = make_log()
     await log.append([record("a", 1)])
     log.close()
-    again = make_log()
-    assert len(await again.read(0, 10, 0)) == 1
+    assert len(await drain(consume(make_log()), 1)) == 1

@@ -71,7 +71,7 @@ async def test_a_gap_is_waited_out_then_reported_and_the_late_event_still_applie
     clock.now = 2.5
     await worker.step(max_wait=0)
     assert [r.event.sequence_number for r in keeper.recorded_events("g1")] == [1, 2, 4, 5]
-    assert [(g.first_missing, g.last_missing) for g in worker.buffer.gaps] == [(3, 3)]
+    assert [(g.first_missing, g.last_missing) for g in worker.gaps_waited_out()] == [(3, 3)]
     await append(log, e[2], e[5])
     await worker.step(max_wait=0)
     board = keeper.scoreboard("g1")
@@ -90,17 +90,18 @@ async def test_held_events_survive_a_crash_and_nothing_is_recorded_twice(tmp_pat
     worker = RecordingWorker(keeper, log, MemoryRejectedStore(), clock=Clock())
     await append(log, e[0], e[1], e[3])  # 4th event waits for the 3rd
     await worker.step(max_wait=0)
-    assert keeper.tracking_position(log.name) == 2  # held position 3 is not yet safe
+    assert keeper.tracking_position(worker.upstream(0)) == 2  # held position 3 is not safe
     keeper.close()  # the crash: the held event is only in memory
 
     keeper = Scorekeeper(env=env)
     worker = RecordingWorker(keeper, log, MemoryRejectedStore(), clock=Clock())
-    assert worker.consumed == 2
+    await worker.step(max_wait=0)
+    assert worker.partitions[0].consumed == 3  # re-read from the tracked position
     await append(log, e[2], e[4], e[5], e[1])  # plus a resend of an old one
     await worker.step(max_wait=0)
     recorded = keeper.recorded_events("g1")
     assert [r.event.sequence_number for r in recorded] == [1, 2, 3, 4, 5, 6]
-    assert keeper.tracking_position(log.name) == 7
+    assert keeper.tracking_position(worker.upstream(0)) == 7
     keeper.close()
     log.close()
 
@@ -114,7 +115,9 @@ async def test_refused_events_are_kept_once_even_when_read_again() -> None:
     worker = RecordingWorker(keeper, log, rejected, clock=Clock())
     await worker.step(max_wait=0)
     again = RecordingWorker(keeper, log, rejected, clock=Clock())
-    again.consumed = 0  # as if the position had not been tracked
+    again.consumer = log.consumer(lambda parts: {0: 0}, lambda parts: None)
+    again.partitions[0] = worker.partitions[0]
+    again.partitions[0].consumed = 0  # as if the position had not been tracked
     await again.step(max_wait=0)
     (kept,) = rejected.list()
     assert kept.source == "recorder" and kept.reason == "rule"

@@ -218,3 +218,26 @@ def test_basketball_has_no_shootout(keeper: Scorekeeper) -> None:
 )
 def test_period_names(sport: Sport, period: int, name: str) -> None:
     assert RULES[sport].period_name(period) == name
+
+
+def test_a_correction_may_not_turn_a_lifecycle_event_into_a_score(keeper: Scorekeeper) -> None:
+    game = GameScript(sport=Sport.AMERICAN_FOOTBALL)
+    scheduled = game.schedule()
+    game.start()
+    final = game.final()
+    game.correct(scheduled, event_type=EventType.TOUCHDOWN, team_id=HOME)
+    game.correct(final, event_type=EventType.FIELD_GOAL, team_id=HOME)
+    assert outcomes(keeper, game)[-2:] == ["rejected", "rejected"]
+    assert score(keeper) == (0, 0)
+
+
+def test_a_correction_may_not_make_a_score_of_a_play_outside_play(keeper: Scorekeeper) -> None:
+    game = GameScript()
+    game.schedule()
+    foul = game.add(EventType.FOUL, team_id=HOME)  # before kick-off
+    game.start()
+    shot = game.add(EventType.SHOT, team_id=HOME)
+    game.correct(foul, event_type=EventType.GOAL)
+    game.correct(shot, event_type=EventType.GOAL)  # a shot in play that went in after all
+    assert outcomes(keeper, game)[-2:] == ["rejected", "recorded"]
+    assert score(keeper) == (1, 0)
