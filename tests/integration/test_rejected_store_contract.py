@@ -5,23 +5,33 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
+from adapters.postgres_rejected_store import PostgresRejectedStore
 from adapters.rejected_store import MemoryRejectedStore, SQLiteRejectedStore
 from domain.ports import RejectedStore
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 def make_store(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[Callable[[], RejectedStore]]:
     memory = MemoryRejectedStore()
     opened: list[RejectedStore] = []
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("DROP TABLE IF EXISTS rejected_replays, rejected")
 
     def make() -> RejectedStore:
-        store: RejectedStore = (
-            memory if request.param == "memory" else SQLiteRejectedStore(tmp_path / "r.sqlite")
-        )
+        store: RejectedStore
+        if request.param == "memory":
+            store = memory
+        elif request.param == "sqlite":
+            store = SQLiteRejectedStore(tmp_path / "r.sqlite")
+        else:
+            store = PostgresRejectedStore(request.getfixturevalue("postgres_url"))
         opened.append(store)
         return store
 
