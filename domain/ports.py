@@ -133,3 +133,26 @@ class Broker(Protocol):
     async def subscribe(self, channel: str) -> BrokerSubscription: ...
 
     async def close(self) -> None: ...
+
+
+BROKER_RESYNC = b"__scoreline_resync__"
+"""Yielded by a BrokerSubscription when messages may have been lost (a reconnect):
+consumers back-fill from the event store."""
+
+
+class StateCache(Protocol):
+    """The game states fans poll (Redis ``game:{id}:state`` in production).
+
+    Guarantees: a state never replaces one with a higher ``version``; a FINAL game's
+    state expires after an hour (the store still has it); reads see the latest write.
+    """
+
+    async def put(self, game_id: str, state: dict[str, Any], *, final: bool) -> None: ...
+
+    async def get(self, game_id: str) -> dict[str, Any] | None: ...
+
+    async def get_raw(self, game_id: str) -> bytes | None: ...
+
+    async def all_states(self) -> list[dict[str, Any]]: ...
+
+    async def close(self) -> None: ...

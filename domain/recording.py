@@ -23,7 +23,7 @@ from eventsourcing.persistence import Tracking
 
 from domain.events import GameEvent, Verdict
 from domain.feed_monitor import FeedMonitor
-from domain.ports import EventLog, RejectedStore
+from domain.ports import EventLog, LogConsumer, RejectedStore
 from domain.scorekeeper import Scorekeeper
 from domain.sequencing import Gap, SequenceBuffer
 
@@ -67,7 +67,7 @@ class RecordingWorker:
         self.partitions: dict[int, PartitionState] = {}
         self.recorded_count = 0
         self._gaps_asked: set[tuple[str, int, int]] = set()
-        self.consumer = event_log.consumer(self._assigned, self._revoked)
+        self.consumer: LogConsumer | None = None  # joins the consumer group on first step
 
     def upstream(self, partition: int) -> str:
         """The tracking name of a partition: what its position is stored under."""
@@ -93,12 +93,15 @@ class RecordingWorker:
             while True:
                 await self.step()
         finally:
-            self.consumer.close()
+            if self.consumer is not None:
+                self.consumer.close()
 
     async def step(self, max_wait: float = 0.5) -> None:
         """Read what is there (waiting a little), record what may be recorded."""
         deadlines = [d for s in self.partitions.values() if (d := s.buffer.next_deadline())]
         wait = max_wait if not deadlines else max(0.0, min(max_wait, min(deadlines) - self.clock()))
+        if self.consumer is None:
+            self.consumer = self.event_log.consumer(self._assigned, self._revoked)
         batch = await self.consumer.poll(self.batch_size, wait)
         now = self.clock()
         ready: dict[int, list[tuple[GameEvent, int]]] = {}

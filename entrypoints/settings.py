@@ -27,6 +27,14 @@ class Settings:
     provider_rate: float = 100.0  # requests per second per provider, per ingest process
     provider_burst: float = 500.0
     provider_recovery: Mapping[str, str] = field(default_factory=dict)  # provider -> URL
+    # Production parts; None means the embedded default for that part.
+    database_url: str | None = None
+    redis_url: str | None = None
+    kafka_bootstrap: str | None = None
+    redis_prefix: str = ""
+    kafka_topic: str = "game-events"
+    kafka_partitions: int = 12
+    role: str = "all"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -40,6 +48,17 @@ class Settings:
             values["provider_recovery"] = parse_pairs(
                 "SCORELINE_PROVIDER_RECOVERY", env["SCORELINE_PROVIDER_RECOVERY"], "url"
             )
+        for name, key in (
+            ("SCORELINE_DATABASE_URL", "database_url"),
+            ("SCORELINE_REDIS_URL", "redis_url"),
+            ("SCORELINE_KAFKA_BOOTSTRAP", "kafka_bootstrap"),
+        ):
+            if env.get(name):
+                values[key] = env[name]
+        if "SCORELINE_REDIS_PREFIX" in env:
+            values["redis_prefix"] = env["SCORELINE_REDIS_PREFIX"]
+        if env.get("SCORELINE_KAFKA_TOPIC"):
+            values["kafka_topic"] = env["SCORELINE_KAFKA_TOPIC"]
         if env.get("SCORELINE_ADMIN_TOKEN"):
             values["admin_token"] = env["SCORELINE_ADMIN_TOKEN"]
         if "SCORELINE_GAP_TIMEOUT" in env:
@@ -49,10 +68,54 @@ class Settings:
         if "SCORELINE_PROVIDER_BURST" in env:
             values["provider_burst"] = _positive("SCORELINE_PROVIDER_BURST", env)
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Raise SettingsError naming the first malformed setting."""
+        if self.role not in ROLES:
+            raise SettingsError(f"--role must be one of {', '.join(ROLES)}, got {self.role!r}")
+        if self.database_url is not None and not self.database_url.startswith(
+            ("postgresql://", "postgres://")
+        ):
+            raise SettingsError(
+                "SCORELINE_DATABASE_URL must be a postgresql:// URL, got "
+                f"{_redacted(self.database_url)!r}"
+            )
+        if self.redis_url is not None and not self.redis_url.startswith(
+            ("redis://", "rediss://", "unix://")
+        ):
+            raise SettingsError(
+                f"SCORELINE_REDIS_URL must be a redis:// URL, got {_redacted(self.redis_url)!r}"
+            )
+        if self.kafka_bootstrap is not None:
+            for server in self.kafka_bootstrap.split(","):
+                host, _, port = server.strip().rpartition(":")
+                if not host or not port.isdigit():
+                    raise SettingsError(
+                        "SCORELINE_KAFKA_BOOTSTRAP must be host:port[,host:port], got "
+                        f"{self.kafka_bootstrap!r}"
+                    )
+
+    @property
+    def is_embedded(self) -> bool:
+        return not (self.database_url or self.redis_url or self.kafka_bootstrap)
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
+
+
+ROLES = ("all", "ingest", "recorder", "projector", "gateway")
+
+
+def _redacted(url: str) -> str:
+    """A URL with any password replaced, fit for an error message."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not sep or not at or ":" not in credentials:
+        return url
+    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
 
 
 def parse_secrets(text: str) -> dict[str, str]:
