@@ -74,6 +74,6 @@ FORMATS: dict[str, Callable[[argparse.Namespace], Events]] = {
     "statsbomb": _statsbomb,
     "nba-live": _by_module("adapters.nba_live", "NbaLiveFormatError"),
     "nba-stats": _by_module("adapters.nba_stats", "NbaStatsFormatError"),
-    "nhl-statsapi": _by_module("adapters.nhl_statsapi", "NhlStatsApiFormatError"),
+    "nhl-statsapi": _by_module("adapters.nhl_statsapi", "NhlStatsapiFormatError"),
     "espn-scoreboard": _espn,
 }

@@ -42,14 +42,14 @@ class _Frame(msgspec.Struct, frozen=True, omit_defaults=True, tag_field="type"):
     pass
 
 
-class Hello(_Frame, tag="hello"):
+class Hello(_Frame, frozen=True, tag="hello"):
     """Server, first line: sign ``nonce`` to authenticate; expect a line this often."""
 
     nonce: str
     heartbeat_seconds: float
 
 
-class Auth(_Frame, tag="auth"):
+class Auth(_Frame, frozen=True, tag="auth"):
     """Client, first line: ``signature`` is :func:`auth_signature` of the hello nonce.
 
     ``games`` optionally names games whose resume position the client wants in
@@ -58,17 +58,17 @@ class Auth(_Frame, tag="auth"):
 
     provider: Name
     signature: Signature
-    games: tuple[Name, ...] = ()
+    games: Annotated[tuple[Name, ...], msgspec.Meta(max_length=1000)] = ()
 
 
-class Ready(_Frame, tag="ready"):
+class Ready(_Frame, frozen=True, tag="ready"):
     """Server: authenticated. ``acked[game_id]`` is the highest N such that every
     event 1..N of the game is durable; resume with N + 1."""
 
     acked: dict[str, int]
 
 
-class Ack(_Frame, tag="ack"):
+class Ack(_Frame, frozen=True, tag="ack"):
     """Server: cumulative per game. Every event 1..``sequence_number`` of ``game_id``
     is durable. Sent only after the event frame on client line ``line`` was accepted
     (``accepted`` new events, ``duplicates`` already known ones for this game)."""
@@ -85,7 +85,7 @@ class Problem(msgspec.Struct, frozen=True):
     detail: str
 
 
-class Error(_Frame, tag="error"):
+class Error(_Frame, frozen=True, tag="error"):
     """Server: the client line ``line`` was refused (nothing of it was accepted), or
     the connection failed. With ``close`` the server closes right after this frame."""
 
@@ -98,11 +98,11 @@ class Error(_Frame, tag="error"):
     close: bool = False
 
 
-class Ping(_Frame, tag="ping"):
+class Ping(_Frame, frozen=True, tag="ping"):
     """Either side: are you there? Answer with :class:`Pong`."""
 
 
-class Pong(_Frame, tag="pong"):
+class Pong(_Frame, frozen=True, tag="pong"):
     """Either side: I am here."""
 
 
@@ -151,12 +151,16 @@ def decode_client_frame(line: bytes) -> ClientFrame | FrameError:
         return _frame_error("bad-frame", error, "a frame is a JSON object or a list of events")
     except msgspec.DecodeError as error:
         return FrameError("bad-json", f"not JSON: {error}")
+    except RecursionError:
+        return FrameError("bad-json", "JSON nested too deeply")
     if isinstance(kind, list) or kind.type is None:
         return EventsFrame(body)
     try:
         frame: Auth | Ping | Pong = _client_decoder.decode(body)
     except msgspec.DecodeError as error:
         return _frame_error("bad-frame", error, "")
+    except RecursionError:
+        return FrameError("bad-json", "JSON nested too deeply")
     return frame
 
 
@@ -168,6 +172,8 @@ def decode_server_frame(line: bytes) -> ServerFrame | FrameError:
         return _frame_error("bad-frame", error, "")
     except msgspec.DecodeError as error:
         return FrameError("bad-json", f"not JSON: {error}")
+    except RecursionError:
+        return FrameError("bad-json", "JSON nested too deeply")
     return frame
 
 
