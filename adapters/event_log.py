@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Sequence
-from typing import Protocol
 from pathlib import Path
+from typing import Protocol
 
 from adapters.sqlite_connection import SQLiteConnection
 from domain.ports import Assigned, LogRecord, Positioned, Revoked
@@ -53,6 +53,10 @@ class MemoryEventLog:
 
     def consumer(self, on_assigned: Assigned, on_revoked: Revoked) -> SinglePartitionConsumer:
         return SinglePartitionConsumer(self, on_assigned)
+
+    def head(self, partition: int) -> int:
+        """The last position appended to a partition (0: none)."""
+        return len(self._records) if partition == 0 else 0
 
     def close(self) -> None:
         pass
@@ -102,6 +106,12 @@ class SQLiteEventLog:
 
     def consumer(self, on_assigned: Assigned, on_revoked: Revoked) -> SinglePartitionConsumer:
         return SinglePartitionConsumer(self, on_assigned)
+
+    def head(self, partition: int) -> int:
+        """The last position appended to a partition (0: none)."""
+        with self._db.reading() as c:
+            (last,) = c.execute("SELECT COALESCE(MAX(position), 0) FROM event_log").fetchone()
+        return int(last) if partition == 0 else 0
 
     def close(self) -> None:
         self._db.close()

@@ -31,11 +31,10 @@ COLUMNS = "id, received_at, source, provider, reason, detail, body, content_type
 
 
 class PostgresRejectedStore:
-    def __init__(self, url: str, *, pool_size: int = 2) -> None:
+    def __init__(self, url: str, *, pool_size: int = 2, create: bool = True) -> None:
         self._pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True)
-        with self._pool.connection() as conn:
-            for statement in SCHEMA:
-                conn.execute(statement)
+        if create:
+            create_rejected_tables(url)
 
     def keep(
         self,
@@ -109,6 +108,15 @@ class PostgresRejectedStore:
 
     def close(self) -> None:
         self._pool.close()
+
+
+def create_rejected_tables(url: str) -> None:
+    """The store's tables (idempotent; ``scoreline db upgrade`` calls it)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        for statement in SCHEMA:
+            conn.execute(statement)
 
 
 def _rejection(row: tuple[Any, ...]) -> Rejection:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import secrets
 import sys
 from pathlib import Path
 from typing import Any
 
 from entrypoints.feed_formats import FORMATS
-from entrypoints.settings import Settings, SettingsError
+from entrypoints.settings import ROLES, Settings, SettingsError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,9 +34,32 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scoreline", description="Live sports scores.")
     commands = parser.add_subparsers(title="commands")
 
-    serve = commands.add_parser("serve", help="run the service (embedded: one process)")
+    serve = commands.add_parser("serve", help="run the service, or one role of it")
     _server_options(serve)
+    serve.add_argument(
+        "--tcp-feed-port", type=int, help="also accept providers' persistent TCP feeds on this port"
+    )
+    serve.add_argument(
+        "--role",
+        default="all",
+        choices=ROLES,
+        help="which part to run (default all: the whole service)",
+    )
     serve.set_defaults(run=run_serve)
+
+    db = commands.add_parser("db", help="the database schema").add_subparsers(title="db commands")
+    upgrade = db.add_parser("upgrade", help="create or upgrade the schema (idempotent)")
+    _service_options(upgrade)
+    upgrade.add_argument("--data-dir", type=Path)
+    upgrade.set_defaults(run=run_db_upgrade)
+
+    cluster = commands.add_parser("cluster", help="a fleet of role processes on this machine")
+    for role, default in (("ingest", 1), ("recorders", 1), ("projectors", 1), ("gateways", 1)):
+        cluster.add_argument(f"--{role}", type=int, default=default)
+    cluster.add_argument("--host", default="127.0.0.1")
+    cluster.add_argument("--base-port", type=int, default=8100)
+    _service_options(cluster)
+    cluster.set_defaults(run=run_cluster)
 
     demo = commands.add_parser("demo", help="run the service with simulated live games")
     _server_options(demo)
@@ -78,6 +100,20 @@ def build_parser() -> argparse.ArgumentParser:
     push.add_argument("--speed", type=float, help="replay at this many times real time")
     push.add_argument("--batch", type=int, default=100, help="events per request (no --speed)")
     push.set_defaults(run=run_feed_push)
+
+    follow = feed.add_parser("follow", help="follow a provider's HTTP push stream into ingestion")
+    follow.add_argument("url")
+    follow.add_argument("--format", default="native", help="the stream's format (native)")
+    follow.add_argument("--provider", help="who the events are from (default: the URL)")
+    follow.add_argument(
+        "--heartbeat-timeout",
+        type=float,
+        default=30.0,
+        help="seconds of silence that mean a dead connection",
+    )
+    follow.add_argument("--data-dir", type=Path)
+    _service_options(follow)
+    follow.set_defaults(run=run_feed_follow)
 
     rejected = commands.add_parser("rejected", help="inspect and replay refused payloads")
     rejected_commands = rejected.add_subparsers(title="rejected commands")
@@ -134,23 +170,47 @@ def _server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--data-dir", type=Path, help="embedded data directory (./scoreline-data)")
     p.add_argument("--log-level", default="info")
+    _service_options(p)
+
+
+def _service_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--database-url", help="PostgreSQL (default: $SCORELINE_DATABASE_URL)")
+    p.add_argument("--redis-url", help="Redis (default: $SCORELINE_REDIS_URL)")
+    p.add_argument("--kafka-bootstrap", help="Kafka host:port,... ($SCORELINE_KAFKA_BOOTSTRAP)")
 
 
 def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
-    return Settings.from_env(data_dir=args.data_dir, host=args.host, port=args.port, **extra)
+    return Settings.from_env(
+        data_dir=getattr(args, "data_dir", None),
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+        role=getattr(args, "role", None),
+        database_url=getattr(args, "database_url", None),
+        redis_url=getattr(args, "redis_url", None),
+        kafka_bootstrap=getattr(args, "kafka_bootstrap", None),
+        **extra,
+    )
 
 
 def _serve(settings: Settings, log_level: str, side_task: Any = None) -> int:
     import uvicorn
 
-    from entrypoints.composition import build_embedded
+    from entrypoints.composition import build
+    from entrypoints.json_logs import configure_json_logging
+    from entrypoints.preflight import check_services
     from entrypoints.web.app import create_app
 
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")
-    services = build_embedded(settings)
+    configure_json_logging(log_level, settings.role)
+    check_services(settings)
+    services = build(settings)
     app = create_app(services)
     config = uvicorn.Config(
-        app, host=settings.host, port=settings.port, log_level=log_level, lifespan="on"
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=log_level,
+        lifespan="on",
+        log_config=None,  # uvicorn's loggers go through the JSON handler
     )
     server = uvicorn.Server(config)
 
@@ -172,7 +232,98 @@ def _serve(settings: Settings, log_level: str, side_task: Any = None) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    return _serve(_settings(args), args.log_level)
+    return _serve(_settings(args, tcp_feed_port=args.tcp_feed_port), args.log_level)
+
+
+def run_feed_follow(args: argparse.Namespace) -> int:
+    import time
+
+    from entrypoints.composition import build
+    from entrypoints.preflight import check_services
+    from entrypoints.push_stream import DeliveryFailed, UnknownFormat, follow
+
+    settings = _settings(args)
+    check_services(settings)
+    services = build(settings)
+    name = args.provider or args.url
+
+    def up(connected: bool) -> None:
+        services.monitor.note_connection(name, "push-stream", connected, time.time())
+
+    try:
+        asyncio.run(
+            follow(
+                args.url,
+                format=args.format,
+                provider=args.provider,
+                deliver=services.ingestion.accept,
+                on_connection=up,
+                heartbeat_timeout=args.heartbeat_timeout,
+            )
+        )
+    except UnknownFormat as error:
+        print(f"scoreline feed follow: {error}", file=sys.stderr)
+        return 2
+    except DeliveryFailed as error:
+        print(f"scoreline feed follow: {error}", file=sys.stderr)
+        return 1
+    finally:
+        services.close()
+    return 0
+
+
+def run_db_upgrade(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    from entrypoints.preflight import check_services
+
+    check_services(settings)
+    if settings.database_url:
+        from adapters.postgres_schema import upgrade
+
+        from adapters.postgres_rejected_store import create_rejected_tables
+
+        for line in upgrade(settings.database_url):
+            print(line)
+        create_rejected_tables(settings.database_url)
+        print("rejected payloads: tables rejected, rejected_replays")
+    else:
+        print("embedded: SQLite tables are created in the data directory on start")
+    if settings.kafka_bootstrap:
+        from adapters.kafka_event_log import KafkaEventLog
+
+        log = KafkaEventLog(
+            settings.kafka_bootstrap,
+            topic=settings.kafka_topic,
+            partitions=settings.kafka_partitions,
+        )
+        log.ensure_topic()
+        log.close()
+        print(f"kafka topic {settings.kafka_topic!r} with {settings.kafka_partitions} partitions")
+    return 0
+
+
+def run_cluster(args: argparse.Namespace) -> int:
+    from entrypoints.cluster import run
+
+    settings = _settings(args)
+    from entrypoints.preflight import check_services
+
+    check_services(settings)
+    extra: list[str] = []
+    for flag, value in (
+        ("--database-url", settings.database_url),
+        ("--redis-url", settings.redis_url),
+        ("--kafka-bootstrap", settings.kafka_bootstrap),
+    ):
+        if value:
+            extra += [flag, value]
+    counts = {
+        "ingest": args.ingest,
+        "recorder": args.recorders,
+        "projector": args.projectors,
+        "gateway": args.gateways,
+    }
+    return run(counts, host=args.host, base_port=args.base_port, extra=extra)
 
 
 def run_demo(args: argparse.Namespace) -> int:

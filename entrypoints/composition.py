@@ -1,8 +1,9 @@
 """The composition root: the one place that picks concrete adapters and wires them.
 
-``build_embedded`` gives the whole service in one process on a data directory:
-SQLite event store, SQLite log between ingestion and recording, in-process broker.
-``build_in_memory`` is the same wiring with memory twins, for tests.
+``build`` picks each part from the settings: PostgreSQL, Kafka and Redis where they
+are configured, the embedded part (SQLite files in the data directory, in-process
+log and broker) where not. ``build_in_memory`` is the same wiring on memory twins,
+for tests. ``Services.start(role)`` runs the workers of a role.
 """
 
 from __future__ import annotations
@@ -13,19 +14,28 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from adapters.event_log import MemoryEventLog, SQLiteEventLog
 from adapters.game_state_view import MemoryGameStateView, open_sqlite_game_state_view
 from adapters.memory_broker import MemoryBroker
-from adapters.native_format import NativeFormatError, parse
-from adapters.recovery_client import RecoveryClient
+from adapters.memory_state_cache import MemoryStateCache
 from adapters.rejected_store import MemoryRejectedStore, SQLiteRejectedStore
 from domain.events import Verdict
 from domain.feed_monitor import FeedMonitor
-from domain.ingestion import DeliveryRefused, Ingestion
-from domain.ports import Broker, EventLog, RejectedStore
+from domain.ingestion import Ingestion
+from domain.ports import Broker, EventLog, RejectedStore, StateCache
 from domain.recording import RecordingWorker
 from domain.scorekeeper import Scorekeeper
+from entrypoints.metrics import (
+    MeteredFeedMonitor,
+    MeteredRejectedStore,
+    Metrics,
+    PartitionHeads,
+    consumer_lags,
+    projector_lag,
+)
+from entrypoints.recovery_wiring import gap_filler
 from entrypoints.settings import Settings
 from entrypoints.web.hub import Hub, updates_channel
 from entrypoints.web.provider_auth import ProviderAuthenticator
@@ -34,6 +44,14 @@ from projections.follower import LogFollower
 from projections.game_state import GameStateProjection, GameStateView, StateUpdate
 
 log = logging.getLogger("scoreline.composition")
+
+WORKERS = {
+    "all": ("recorder", "projector"),
+    "ingest": (),
+    "recorder": ("recorder",),
+    "projector": ("projector",),
+    "gateway": (),
+}
 
 
 @dataclass
@@ -44,6 +62,7 @@ class Services:
     rejected: RejectedStore
     view: GameStateView
     broker: Broker
+    cache: StateCache
     hub: Hub
     authenticator: ProviderAuthenticator
     ingestion: Ingestion
@@ -51,15 +70,41 @@ class Services:
     rate_limits: RateLimits
     recorder: RecordingWorker
     follower: LogFollower
+    metrics: Metrics
+    writer_lock: Any = None  # an AdvisoryLock when the read models live in PostgreSQL
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
-    async def start(self) -> None:
-        """Catch the read model up, then run the recorder and projector."""
+    async def start(self, role: str | None = None) -> None:
+        """Run the workers of ``role`` (default: the settings' role)."""
+        workers = WORKERS[role or self.settings.role]
+        if "projector" in workers:
+            self.tasks.append(asyncio.create_task(self._project(), name="projector"))
+        elif self.settings.redis_url is None:
+            await self.warm_cache()
+        if "recorder" in workers:
+            self.tasks.append(asyncio.create_task(self.recorder.run(), name="recorder"))
+
+    async def _project(self) -> None:
+        if self.writer_lock is not None:
+            await self.writer_lock.acquire()
         await self.follower.catch_up()
-        self.tasks = [
-            asyncio.create_task(self.recorder.run(), name="recorder"),
-            asyncio.create_task(self.follower.run(), name="projector"),
-        ]
+        await self.warm_cache()
+        await self.follower.run()
+
+    async def warm_cache(self) -> None:
+        """Put every game's state from the read model into the cache (after a restart)."""
+        for state in await asyncio.to_thread(self.view.states):
+            await self.cache.put(state["game_id"], state, final=state["status"] == "FINAL")
+
+    async def state(self, game_id: str) -> dict[str, Any] | None:
+        """A game's state: the cache, or on a miss (a cold game) the read model."""
+        found = await self.cache.get(game_id)
+        if found is None:
+            self.metrics.cache_miss()
+            found = await asyncio.to_thread(self.view.state, game_id)
+        else:
+            self.metrics.cache_hit()
+        return found
 
     async def stop(self) -> None:
         for task in self.tasks:
@@ -68,8 +113,11 @@ class Services:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self.tasks = []
+        if self.writer_lock is not None:
+            self.writer_lock.release()
         await self.hub.close()
         await self.broker.close()
+        await self.cache.close()
 
     def close(self) -> None:
         self.event_log.close()
@@ -83,11 +131,19 @@ def _wire(
     event_log: EventLog,
     rejected: RejectedStore,
     view: GameStateView,
+    broker: Broker,
+    cache: StateCache,
 ) -> Services:
-    broker = MemoryBroker()
     hub = Hub(broker)
+    metrics = Metrics()
+    rejected = MeteredRejectedStore(rejected, metrics)
 
     async def publish(updates: Sequence[StateUpdate]) -> None:
+        latest: dict[str, StateUpdate] = {}
+        for u in updates:
+            latest[u.game_id] = u
+        for u in latest.values():
+            await cache.put(u.game_id, u.state, final=u.state["status"] == "FINAL")
         for u in updates:
             message = {
                 "game_id": u.game_id,
@@ -96,6 +152,7 @@ def _wire(
                 "state": u.state,
             }
             await broker.publish(updates_channel(u.game_id), json.dumps(message).encode())
+        metrics.published(updates)
 
     projection = GameStateProjection(view, upstream=scorekeeper.name)
     follower = LogFollower(scorekeeper, projection, publish)
@@ -103,31 +160,24 @@ def _wire(
     async def recorded(verdicts: Sequence[Verdict]) -> None:
         follower.poke()
 
-    monitor = FeedMonitor()
+    monitor = MeteredFeedMonitor(metrics)
     ingestion = Ingestion(scorekeeper, event_log, monitor)
-    recoveries = {
-        name: RecoveryClient(name, url, settings.provider_secrets.get(name, ""))
-        for name, url in settings.provider_recovery.items()
-    }
-    background: set[asyncio.Task[None]] = set()
-
-    async def recover(game_id: str, first: int, last: int) -> None:
-        for feed in monitor.feeds():
-            client = recoveries.get(feed.provider)
-            if client is not None and feed.game_id == game_id:
-                task = asyncio.create_task(_backfill(client, ingestion, game_id, first, last))
-                background.add(task)
-                task.add_done_callback(background.discard)
-
     recorder = RecordingWorker(
         scorekeeper,
         event_log,
         rejected,
         gap_timeout=settings.gap_timeout,
         on_recorded=recorded,
-        on_gap=recover if recoveries else None,
+        on_gap=gap_filler(settings, monitor, ingestion),
         monitor=monitor,
     )
+    workers = WORKERS[settings.role]
+    if "projector" in workers:
+        metrics.on_scrape(lambda: metrics.set_projector_lag(projector_lag(scorekeeper, follower)))
+    if "recorder" in workers and isinstance(event_log, PartitionHeads):
+        heads = event_log
+        metrics.on_scrape(lambda: metrics.set_consumer_lag(consumer_lags(recorder, heads)))
+    metrics.on_scrape(lambda: metrics.set_sse_connections(hub.subscriber_count()))
     return Services(
         settings=settings,
         scorekeeper=scorekeeper,
@@ -135,6 +185,7 @@ def _wire(
         rejected=rejected,
         view=view,
         broker=broker,
+        cache=cache,
         hub=hub,
         authenticator=ProviderAuthenticator(
             settings.provider_secrets, tolerance=settings.signature_tolerance
@@ -144,43 +195,77 @@ def _wire(
         rate_limits=RateLimits(settings.provider_rate, settings.provider_burst),
         recorder=recorder,
         follower=follower,
+        metrics=metrics,
     )
 
 
-async def _backfill(
-    client: RecoveryClient, ingestion: Ingestion, game_id: str, first: int, last: int
-) -> None:
-    """Fetch a gap's events from the provider and take them in like any delivery."""
-    body = await client.fetch(game_id, first, last)
-    if body is None:
-        return
-    try:
-        events = parse(body, provider=client.provider)
-        await ingestion.accept([e for e in events if e.game_id == game_id])
-    except (NativeFormatError, DeliveryRefused) as error:
-        log.warning("recovered events for %s refused: %s", game_id, error)
+def build(settings: Settings) -> Services:
+    """Every part from the settings: production services where set, embedded otherwise."""
+    data_dir = settings.data_dir
+    if not (settings.database_url and settings.kafka_bootstrap):
+        data_dir.mkdir(parents=True, exist_ok=True)
+    writer_lock = None
+    if settings.database_url:
+        from adapters.postgres_advisory_lock import AdvisoryLock
+        from adapters.postgres_game_state_view import PostgresGameStateView
+        from adapters.postgres_rejected_store import PostgresRejectedStore
+        from adapters.postgres_schema import postgres_datastore, postgres_env
+
+        # Tables are `scoreline db upgrade`'s to create: a fleet starting at once must
+        # not race each other's DDL.
+        scorekeeper = Scorekeeper(env=postgres_env(settings.database_url, create_table=False))
+        rejected: RejectedStore = PostgresRejectedStore(settings.database_url, create=False)
+        view: GameStateView = PostgresGameStateView(postgres_datastore(settings.database_url))
+        writer_lock = AdvisoryLock(settings.database_url, "scoreline:game_state")
+    else:
+        scorekeeper = Scorekeeper(
+            env={
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(data_dir / "events.sqlite"),
+            }
+        )
+        rejected = SQLiteRejectedStore(data_dir / "rejected.sqlite")
+        view = open_sqlite_game_state_view(str(data_dir / "views.sqlite"))
+    event_log: EventLog
+    if settings.kafka_bootstrap:
+        from adapters.kafka_event_log import KafkaEventLog
+
+        event_log = KafkaEventLog(
+            settings.kafka_bootstrap,
+            topic=settings.kafka_topic,
+            partitions=settings.kafka_partitions,
+            session_timeout_ms=settings.kafka_session_timeout_ms,
+            heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+        )
+    else:
+        event_log = SQLiteEventLog(data_dir / "ingest.sqlite")
+    broker: Broker
+    cache: StateCache
+    if settings.redis_url:
+        from adapters.redis_broker import RedisBroker
+        from adapters.redis_state_cache import RedisStateCache
+
+        broker = RedisBroker(settings.redis_url, prefix=settings.redis_prefix)
+        cache = RedisStateCache(settings.redis_url, prefix=settings.redis_prefix)
+    else:
+        broker, cache = MemoryBroker(), MemoryStateCache()
+    services = _wire(settings, scorekeeper, event_log, rejected, view, broker, cache)
+    services.writer_lock = writer_lock
+    return services
 
 
 def build_embedded(settings: Settings) -> Services:
-    data_dir = settings.data_dir
-    data_dir.mkdir(parents=True, exist_ok=True)
-    scorekeeper = Scorekeeper(
-        env={
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "SQLITE_DBNAME": str(data_dir / "events.sqlite"),
-        }
-    )
-    return _wire(
-        settings,
-        scorekeeper,
-        SQLiteEventLog(data_dir / "ingest.sqlite"),
-        SQLiteRejectedStore(data_dir / "rejected.sqlite"),
-        open_sqlite_game_state_view(str(data_dir / "views.sqlite")),
-    )
+    return build(settings)
 
 
 def build_in_memory(settings: Settings) -> Services:
     scorekeeper = Scorekeeper(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     return _wire(
-        settings, scorekeeper, MemoryEventLog(), MemoryRejectedStore(), MemoryGameStateView()
+        settings,
+        scorekeeper,
+        MemoryEventLog(),
+        MemoryRejectedStore(),
+        MemoryGameStateView(),
+        MemoryBroker(),
+        MemoryStateCache(),
     )

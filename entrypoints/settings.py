@@ -34,7 +34,10 @@ class Settings:
     redis_prefix: str = ""
     kafka_topic: str = "game-events"
     kafka_partitions: int = 12
+    kafka_session_timeout_ms: int = 10_000  # how soon a dead recorder's partitions move
+    kafka_heartbeat_interval_ms: int = 3_000
     role: str = "all"
+    tcp_feed_port: int | None = None  # also take providers' persistent TCP feeds here
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -57,6 +60,13 @@ class Settings:
                 values[key] = env[name]
         if "SCORELINE_REDIS_PREFIX" in env:
             values["redis_prefix"] = env["SCORELINE_REDIS_PREFIX"]
+        for name, key in (
+            ("SCORELINE_KAFKA_PARTITIONS", "kafka_partitions"),
+            ("SCORELINE_KAFKA_SESSION_TIMEOUT_MS", "kafka_session_timeout_ms"),
+            ("SCORELINE_KAFKA_HEARTBEAT_INTERVAL_MS", "kafka_heartbeat_interval_ms"),
+        ):
+            if env.get(name):
+                values[key] = int(_positive(name, env))
         if env.get("SCORELINE_KAFKA_TOPIC"):
             values["kafka_topic"] = env["SCORELINE_KAFKA_TOPIC"]
         if env.get("SCORELINE_ADMIN_TOKEN"):

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable, Sequence
+
+from eventsourcing.persistence import IntegrityError
 
 from domain.scorekeeper import Scorekeeper
 from projections.game_state import GameStateProjection, StateUpdate
+
+log = logging.getLogger("scoreline.projector")
 
 Publish = Callable[[Sequence[StateUpdate]], Awaitable[None]]
 
@@ -61,7 +66,15 @@ class LogFollower:
             return [], 0
         mapper = self.scorekeeper.mapper
         batch = [(mapper.to_domain_event(n), n.id) for n in notifications]
-        updates = self.projection.process(batch)
+        try:
+            updates = self.projection.process(batch)
+        except IntegrityError:
+            # Another writer got there first (two projectors, briefly): resume after it.
+            self.position = self.projection.position()
+            log.warning(
+                "projection position moved by another writer; resuming at %s", self.position
+            )
+            return [], 1
         self.position = notifications[-1].id
         return updates, len(notifications)
 

@@ -71,9 +71,24 @@ def ensure_redis() -> None:
     Path("/var/lib/redis").mkdir(parents=True, exist_ok=True)
     Path("/var/log/redis").mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port",
-         str(REDIS_PORT), "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis",
-         "--logfile", "/var/log/redis/ci.log"],
+        [
+            "redis-server",
+            "--daemonize",
+            "yes",
+            "--bind",
+            "127.0.0.1",
+            "-::1",
+            "--port",
+            str(REDIS_PORT),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            "/var/lib/redis",
+            "--logfile",
+            "/var/log/redis/ci.log",
+        ],
         check=False,
         capture_output=True,
     )
@@ -136,8 +151,16 @@ class Tansu:
     def start(self) -> Tansu:
         url = f"tcp://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url",
-             url, "--storage-engine", "memory://tansu/"],
+            [
+                str(tansu_binary()),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                "memory://tansu/",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

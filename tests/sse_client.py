@@ -25,9 +25,11 @@ class Frame:
 class SSEReader:
     url: str
     last_event_id: str | None = None
+    reconnect: bool = False  # like a browser: come back with the last id seen
     frames: list[Frame] = field(default_factory=list)
     connected: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
+    connections: int = 0
 
     def __post_init__(self) -> None:
         self._stop = threading.Event()
@@ -45,40 +47,52 @@ class SSEReader:
         self._thread.join(5)
 
     def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._read_once()
+            except BaseException as error:  # reported through .error and the waiting test
+                if not self.reconnect:
+                    self.error = error
+                    self.connected.set()
+                    return
+            if not self.reconnect:
+                return
+            self._stop.wait(0.3)
+
+    def _read_once(self) -> None:
         headers = {"Accept": "text/event-stream"}
         if self.last_event_id is not None:
             headers["Last-Event-ID"] = self.last_event_id
-        try:
-            with (
-                httpx.Client(timeout=httpx.Timeout(5, read=None)) as client,
-                client.stream("GET", self.url, headers=headers) as response,
-            ):
-                response.raise_for_status()
-                self.connected.set()
-                event, event_id = "message", None
-                data: list[str] = []
-                for line in response.iter_lines():
-                    if self._stop.is_set():
-                        return
-                    if line == "":
-                        if data:
-                            with self._lock:
-                                self.frames.append(Frame(event, event_id, "\n".join(data)))
-                        event, event_id, data = "message", None, []
-                    elif line.startswith(":"):
-                        continue
-                    else:
-                        name, _, value = line.partition(":")
-                        value = value[1:] if value.startswith(" ") else value
-                        if name == "event":
-                            event = value
-                        elif name == "id":
-                            event_id = value
-                        elif name == "data":
-                            data.append(value)
-        except BaseException as error:  # reported through .error and the waiting test
-            self.error = error
+        with (
+            httpx.Client(timeout=httpx.Timeout(5, read=None)) as client,
+            client.stream("GET", self.url, headers=headers) as response,
+        ):
+            response.raise_for_status()
+            self.connections += 1
             self.connected.set()
+            event, event_id = "message", None
+            data: list[str] = []
+            for line in response.iter_lines():
+                if self._stop.is_set():
+                    return
+                if line == "":
+                    if data:
+                        with self._lock:
+                            self.frames.append(Frame(event, event_id, "\n".join(data)))
+                        if event_id is not None:
+                            self.last_event_id = event_id
+                    event, event_id, data = "message", None, []
+                elif line.startswith(":"):
+                    continue
+                else:
+                    name, _, value = line.partition(":")
+                    value = value[1:] if value.startswith(" ") else value
+                    if name == "event":
+                        event = value
+                    elif name == "id":
+                        event_id = value
+                    elif name == "data":
+                        data.append(value)
 
     def game_events(self) -> list[dict[str, Any]]:
         with self._lock:

@@ -10,58 +10,87 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from entrypoints.composition import Services
+from entrypoints.metrics import metrics_endpoint
+from entrypoints.tcp_feed import serve_tcp_feed
 from entrypoints.web import games, ingest, ops
+from entrypoints.web.health import healthz, readyz_endpoint, service_checks
 from entrypoints.web.openapi import document
 
 STATIC = Path(str(files("entrypoints.web") / "static"))
+ROUTE_GROUPS = {
+    "all": ("common", "ingest", "gateway"),
+    "ingest": ("common", "ingest"),
+    "gateway": ("common", "gateway"),
+    "recorder": ("common",),
+    "projector": ("common",),
+}
 
 
-def create_app(services: Services, *, run_workers: bool = True) -> Starlette:
-    """The HTTP service over ``services``; its lifespan runs the recorder and projector."""
+async def index_page(request: Request) -> Response:
+    return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if run_workers:
-            await services.start()
-        try:
-            yield
-        finally:
-            await services.stop()
 
+async def game_page(request: Request) -> Response:
+    return FileResponse(STATIC / "game.html", headers={"Cache-Control": "no-cache"})
+
+
+def routes(role: str) -> list[BaseRoute]:
+    """The endpoints a role serves: ingest the providers' and operators', gateway the fans'."""
     openapi = document()
 
     async def openapi_json(request: Request) -> Response:
         return JSONResponse(openapi)
 
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
-    async def index_page(request: Request) -> Response:
-        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
-
-    async def game_page(request: Request) -> Response:
-        return FileResponse(STATIC / "game.html", headers={"Cache-Control": "no-cache"})
-
-    app = Starlette(
-        routes=[
-            Route("/", index_page),
-            Route("/openapi.json", openapi_json),
-            Route("/healthz", healthz),
+    groups: dict[str, list[BaseRoute]] = {
+        "common": [Route("/healthz", healthz), Route("/openapi.json", openapi_json)],
+        "ingest": [
             Route("/providers/{provider}/events", ingest.receive_events, methods=["POST"]),
+            Route("/ops/rejected", ops.list_rejected),
+            Route("/ops/rejected/{rejection_id}/replay", ops.replay_rejected, methods=["POST"]),
+            Route("/ops/gaps", ops.list_gaps),
+            Route("/ops/feeds", ops.list_feeds),
+        ],
+        "gateway": [
+            Route("/", index_page),
             Route("/games", games.list_games),
             Route("/games/{game_id}", game_page),
             Route("/games/{game_id}/state", games.game_state),
             Route("/games/{game_id}/events", games.game_events),
             Route("/games/{game_id}/stream", games.game_stream),
-            Route("/ops/rejected", ops.list_rejected),
-            Route("/ops/rejected/{rejection_id}/replay", ops.replay_rejected, methods=["POST"]),
-            Route("/ops/gaps", ops.list_gaps),
-            Route("/ops/feeds", ops.list_feeds),
             Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),
+        ],
+    }
+    return [route for group in ROUTE_GROUPS[role] for route in groups[group]]
+
+
+def create_app(services: Services, *, run_workers: bool = True) -> Starlette:
+    """The HTTP service of the settings' role; its lifespan runs that role's workers."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if run_workers:
+            await services.start()
+        port = services.settings.tcp_feed_port
+        tcp_feed = None
+        if port is not None and services.settings.role in ("all", "ingest"):
+            tcp_feed = await serve_tcp_feed(services, services.settings.host, port)
+        app.state.tcp_feed = tcp_feed
+        try:
+            yield
+        finally:
+            if tcp_feed is not None:
+                await tcp_feed.close()
+            await services.stop()
+
+    app = Starlette(
+        routes=[
+            Route("/readyz", readyz_endpoint(service_checks(services))),
+            Route("/metrics", metrics_endpoint(services.metrics)),
+            *routes(services.settings.role),
         ],
         lifespan=lifespan,
     )

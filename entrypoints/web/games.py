@@ -39,7 +39,7 @@ def _unknown(game_id: str) -> Response:
 async def game_state(request: Request) -> Response:
     services: Services = request.app.state.services
     game_id = request.path_params["game_id"]
-    state = services.view.state(game_id)
+    state = await services.state(game_id)
     if state is None:
         return _unknown(game_id)
     tag = etag(state)
@@ -64,7 +64,10 @@ async def list_games(request: Request) -> Response:
             f"status must be one of {sorted(STATUSES)}",
             errors=[{"pointer": "status", "detail": f"{status!r} is not a status"}],
         )
-    games = services.view.states(status.upper() if status else None)
+    games = await services.cache.all_states()
+    if status:
+        games = [g for g in games if g["status"] == status.upper()]
+    games.sort(key=lambda g: (g.get("start_time") or "", g["game_id"]))
     return JSONResponse({"games": games}, headers={"Cache-Control": "no-cache"})
 
 
@@ -79,7 +82,7 @@ async def game_events(request: Request) -> Response:
     if after < 0 or limit < 1:
         return problem(400, "Bad paging", "after_version must be >= 0 and limit >= 1")
     found = await asyncio.to_thread(services.scorekeeper.recorded_events, game_id, after, limit)
-    if not found and services.view.state(game_id) is None:
+    if not found and await services.state(game_id) is None:
         return _unknown(game_id)
     items = [
         {"version": r.version, "recorded_at": r.recorded_at, "event": r.event.to_dict()}
@@ -120,7 +123,7 @@ def _last_event_id(request: Request) -> int | None:
 async def game_stream(request: Request) -> Response:
     services: Services = request.app.state.services
     game_id = request.path_params["game_id"]
-    if services.view.state(game_id) is None:
+    if await services.state(game_id) is None:
         return _unknown(game_id)
     resume_from = _last_event_id(request)
 
@@ -131,7 +134,7 @@ async def game_stream(request: Request) -> Response:
         # updates its view before it publishes).
         subscriber = await services.hub.subscribe(game_id)
         try:
-            state = services.view.state(game_id)
+            state = await services.state(game_id)
             if state is None:
                 return
             head = 0
@@ -154,16 +157,18 @@ async def game_stream(request: Request) -> Response:
                 if message is None:
                     yield ServerSentEvent(comment="falling behind; reconnect", retry=retry)
                     return
-                if message.version <= sent:
+                if message.version <= sent and not message.resync:
                     continue
-                if message.version > sent + 1:
+                if message.resync or message.version > sent + 1:
                     missed = await asyncio.to_thread(
                         replay_after, services.scorekeeper, game_id, sent
                     )
                     for version, data in missed:
-                        if version < message.version:
+                        if message.resync or version < message.version:
                             yield ServerSentEvent(data, event="game_event", id=str(version))
                             sent = version
+                    if message.resync:
+                        continue
                 yield ServerSentEvent(message.data, event="game_event", id=str(message.version))
                 sent = message.version
         finally:

@@ -4,6 +4,8 @@
   subscribers and closed when the last one leaves (reference counted).
 - Each message is decoded once; every subscriber gets the same ``HubMessage``
   (its JSON text pre-encoded once), never a per-connection copy.
+- A broker resync (a reconnect: messages may be lost) reaches every subscriber as
+  ``RESYNC``; each back-fills from the event store.
 - Per-subscriber queues are bounded: a subscriber that falls ``queue_size`` messages
   behind is marked ``overflowed`` and told to leave (it reconnects and resumes).
 """
@@ -15,7 +17,7 @@ import contextlib
 import json
 from dataclasses import dataclass
 
-from domain.ports import Broker, BrokerSubscription
+from domain.ports import BROKER_RESYNC, Broker, BrokerSubscription
 
 
 def updates_channel(game_id: str) -> str:
@@ -26,6 +28,10 @@ def updates_channel(game_id: str) -> str:
 class HubMessage:
     version: int
     data: str  # the JSON text sent to fans as-is
+    resync: bool = False  # messages may have been lost: back-fill from the store
+
+
+RESYNC = HubMessage(0, "", resync=True)
 
 
 class LocalSubscriber:
@@ -102,8 +108,11 @@ class Hub:
 
     async def _pump(self, upstream: _Upstream) -> None:
         async for raw in upstream.subscription:
-            text = raw.decode()
-            message = HubMessage(int(json.loads(text)["version"]), text)
+            if raw == BROKER_RESYNC:
+                message = RESYNC
+            else:
+                text = raw.decode()
+                message = HubMessage(int(json.loads(text)["version"]), text)
             for subscriber in list(upstream.subscribers):
                 subscriber.offer(message)
 

@@ -80,6 +80,7 @@ async def receive_events(request: Request) -> Response:
     wait = services.rate_limits.take(provider)
     if wait > 0:
         # Not kept: a flood of retries must not fill the rejected store.
+        services.metrics.rejected("webhook", "rate-limited")
         return problem(
             429,
             "Too many requests",

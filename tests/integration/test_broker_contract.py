@@ -8,12 +8,16 @@ from collections.abc import AsyncIterator
 import pytest
 
 from adapters.memory_broker import MemoryBroker
+from adapters.redis_broker import RedisBroker
 from domain.ports import Broker
 
 
-@pytest.fixture(params=["memory"])
+@pytest.fixture(params=["memory", "redis"])
 async def broker(request: pytest.FixtureRequest) -> AsyncIterator[Broker]:
-    b = MemoryBroker()
+    b: Broker = MemoryBroker()
+    if request.param == "redis":
+        url, prefix = request.getfixturevalue("redis_service")
+        b = RedisBroker(url, prefix=prefix)
     yield b
     await b.close()
 

@@ -3,24 +3,38 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from adapters.event_log import MemoryEventLog, SQLiteEventLog
+from adapters.kafka_event_log import KafkaEventLog
 from domain.ports import EventLog, LogConsumer, LogRecord, Positioned
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "kafka"])
 def make_log(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], EventLog]]:
     opened: list[EventLog] = []
     memory = MemoryEventLog()
+    bootstrap = request.getfixturevalue("kafka_bootstrap") if request.param == "kafka" else ""
+    topic = f"contract-{uuid.uuid4().hex}"
 
     def make() -> EventLog:
-        log: EventLog = (
-            memory if request.param == "memory" else SQLiteEventLog(tmp_path / "log.sqlite")
-        )
+        log: EventLog
+        if request.param == "kafka":
+            kafka = KafkaEventLog(
+                bootstrap,
+                topic=topic,
+                group_id=topic,
+                session_timeout_ms=6000,
+                heartbeat_interval_ms=1000,
+            )
+            kafka.ensure_topic()
+            log = kafka
+        else:
+            log = memory if request.param == "memory" else SQLiteEventLog(tmp_path / "log.sqlite")
         opened.append(log)
         return log
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -10,21 +11,31 @@ import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from adapters.game_state_view import MemoryGameStateView, open_sqlite_game_state_view
+from adapters.postgres_game_state_view import open_postgres_game_state_view
 from domain.scoreboard import Scoreboard
 from domain.sports import EventType
 from tests.game_events import HOME, GameScript
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 def make_view(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Any]]:
     memory = MemoryGameStateView()
+    # PostgreSQL: the run's database, a schema of this test's own.
+    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else ""
+    schema = f"contract_{uuid.uuid4().hex[:12]}"
+    opened: list[Any] = []
 
     def make() -> Any:
         if request.param == "memory":
             return memory
+        if request.param == "postgres":
+            opened.append(open_postgres_game_state_view(url, schema=schema))
+            return opened[-1]
         return open_sqlite_game_state_view(str(tmp_path / "views.sqlite"))
 
     yield make
+    for view in opened:
+        view.datastore.close()
 
 
 def board_with_goal() -> Scoreboard:

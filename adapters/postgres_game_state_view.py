@@ -1,0 +1,143 @@
+"""The game-state read model in PostgreSQL, with its tracking position.
+
+Guarantees (the GameStateView contract, as adapters/game_state_view.py):
+- :meth:`PostgresGameStateView.save` writes the changed games and the tracking
+  position in one transaction; a position not above the stored one raises
+  IntegrityError and nothing of the batch is written, so a replayed batch is never
+  applied twice, also when several processes write the same view.
+- Reads see committed states only. Unlike the in-process views, :meth:`state` and
+  :meth:`states` read PostgreSQL (no memory mirror): several processes write and
+  read this view, and the serving path reads Redis, not this table.
+- :meth:`states` orders as the other views do: by start time (none first), then
+  game id, in code-point order (``COLLATE "C"``), whatever the database's locale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, LiteralString
+
+from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed, Identifier
+from psycopg.types.json import Jsonb
+
+from adapters.postgres_schema import ensure_schema, postgres_datastore
+from domain.scoreboard import Scoreboard
+from domain.scoreboard_record import scoreboard_from_record, scoreboard_to_record
+
+
+class PostgresGameStateView(PostgresTrackingRecorder):
+    """Tables ``game_states`` (one row per game) and ``game_state_tracking``."""
+
+    def __init__(
+        self,
+        datastore: PostgresDatastore,
+        *,
+        states_table_name: str = "game_states",
+        tracking_table_name: str = "game_state_tracking",
+    ) -> None:
+        super().__init__(datastore, tracking_table_name=tracking_table_name)
+        self.check_identifier_length(states_table_name)
+        self.states_table_name = states_table_name
+        schema = Identifier(datastore.schema)
+        table = Identifier(states_table_name)
+        self.sql_create_statements.extend(
+            [
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
+                    " game_id text PRIMARY KEY,"
+                    " status text NOT NULL,"
+                    " version integer NOT NULL,"
+                    " start_time text,"
+                    " public jsonb NOT NULL,"
+                    " board jsonb NOT NULL,"
+                    " updated_at timestamptz NOT NULL DEFAULT now())"
+                ).format(schema=schema, table=table),
+                SQL(
+                    "CREATE INDEX IF NOT EXISTS {index} ON {schema}.{table}"
+                    ' (status, (coalesce(start_time, \'\')) COLLATE "C", game_id COLLATE "C")'
+                ).format(
+                    index=Identifier(f"{states_table_name}_status_idx"),
+                    schema=schema,
+                    table=table,
+                ),
+            ]
+        )
+        self._upsert = SQL(
+            "INSERT INTO {schema}.{table} (game_id, status, version, start_time, public, board)"
+            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (game_id) DO UPDATE SET"
+            " status = excluded.status, version = excluded.version,"
+            " start_time = excluded.start_time, public = excluded.public,"
+            " board = excluded.board, updated_at = now()"
+        ).format(schema=schema, table=table)
+        self._order = SQL(' ORDER BY coalesce(start_time, \'\') COLLATE "C", game_id COLLATE "C"')
+
+    def _query(self, columns: LiteralString, where: LiteralString = "") -> Composed:
+        return SQL("SELECT {columns} FROM {schema}.{table}{where}").format(
+            columns=SQL(columns),
+            schema=Identifier(self.datastore.schema),
+            table=Identifier(self.states_table_name),
+            where=SQL(where),
+        )
+
+    def save(self, boards: Mapping[str, Scoreboard], tracking: Tracking) -> None:
+        """Upsert the boards and record ``tracking``, atomically (IntegrityError if stale)."""
+        rows = [
+            (
+                game_id,
+                board.status,
+                board.version,
+                board.start_time,
+                Jsonb(board.public()),
+                Jsonb(scoreboard_to_record(board)),
+            )
+            for game_id, board in boards.items()
+        ]
+        with self.datastore.transaction(commit=True) as c:
+            # Tracking first: it locks the position row, so concurrent writers of
+            # this view queue here, and a stale batch fails before writing anything.
+            self._insert_tracking(c, tracking)
+            if rows:
+                c.executemany(self._upsert, rows)
+
+    def board(self, game_id: str) -> Scoreboard | None:
+        row = self._one(self._query("board", " WHERE game_id = %s"), (game_id,))
+        return scoreboard_from_record(row["board"]) if row else None
+
+    def state(self, game_id: str) -> dict[str, Any] | None:
+        row = self._one(self._query("public", " WHERE game_id = %s"), (game_id,))
+        return dict(row["public"]) if row else None
+
+    def states(self, status: str | None = None) -> list[dict[str, Any]]:
+        params: tuple[str, ...] = () if status is None else (status,)
+        where: LiteralString = "" if status is None else " WHERE status = %s"
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self._query("public", where) + self._order, params)
+            return [dict(row["public"]) for row in c.fetchall()]
+
+    def game_ids(self) -> list[str]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self._query("game_id") + SQL(' ORDER BY game_id COLLATE "C"'))
+            return [row["game_id"] for row in c.fetchall()]
+
+    def _one(self, query: Composed, params: tuple[Any, ...]) -> DictRow | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(query, params)
+            return c.fetchone()
+
+
+def open_postgres_game_state_view(
+    database_url: str, *, schema: str | None = None
+) -> PostgresGameStateView:
+    """The view in the database the URL names (``schema`` overrides the URL's); tables
+    (and the schema) are created if missing."""
+    datastore = postgres_datastore(database_url, schema=schema)
+    ensure_schema(datastore)
+    view = PostgresGameStateView(datastore)
+    view.create_table()
+    return view
+
+
+__all__ = ["IntegrityError", "PostgresGameStateView", "open_postgres_game_state_view"]

@@ -1,0 +1,197 @@
+"""Everything Scoreline keeps in PostgreSQL: connection settings and schema upgrade.
+
+Guarantees:
+- :func:`parse_postgres_url` accepts ``postgresql://user:password@host:port/dbname``
+  (``postgres://`` and ``postgresql+psycopg://`` too), percent-decoded, with optional
+  query parameters ``schema``, ``pool_size``, ``max_overflow``, ``connect_timeout``
+  and ``host`` (a socket directory). Anything else in the query raises ValueError,
+  so a typo never silently falls back to a default.
+- :func:`postgres_env` gives the eventsourcing environment for those settings; the
+  same URL always gives the same keys.
+- :func:`upgrade` is idempotent and never drops or rewrites data: it creates what is
+  missing (schema, the Scorekeeper's event and tracking tables, the game-state view,
+  the ``game_events`` history table with its DEFAULT partition and the monthly
+  partitions from the previous month to twelve months ahead) and says what it ensured.
+"""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from eventsourcing.postgres import PostgresDatastore
+from psycopg.sql import SQL, Identifier
+
+SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+QUERY_KEYS = ("schema", "pool_size", "max_overflow", "connect_timeout", "host")
+
+
+@dataclass(frozen=True)
+class PostgresSettings:
+    """Where and how to connect. ``schema`` "" means PostgreSQL's ``public``."""
+
+    dbname: str
+    host: str = "localhost"
+    port: int = 5432
+    user: str = ""
+    password: str = ""
+    schema: str = ""
+    # Writers of the event store serialise on a table lock, so a few connections
+    # per process are enough; overflow absorbs bursts of concurrent readers.
+    pool_size: int = 2
+    max_overflow: int = 8
+    connect_timeout: int = 10
+
+
+def parse_postgres_url(url: str) -> PostgresSettings:
+    """The settings a postgresql:// URL names (ValueError when it is not one)."""
+    parts = urlsplit(url)
+    if parts.scheme not in SCHEMES:
+        raise ValueError(f"not a PostgreSQL URL (scheme {parts.scheme!r}): {url!r}")
+    dbname = unquote(parts.path.lstrip("/"))
+    if not dbname:
+        raise ValueError(f"the PostgreSQL URL names no database: {url!r}")
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    unknown = sorted(set(query) - set(QUERY_KEYS))
+    if unknown:
+        raise ValueError(f"unknown PostgreSQL URL parameters {unknown}: {url!r}")
+    defaults = PostgresSettings(dbname)
+    try:
+        return PostgresSettings(
+            dbname=dbname,
+            host=query.get("host") or unquote(parts.hostname or "") or defaults.host,
+            port=parts.port or defaults.port,
+            user=unquote(parts.username or "") or getpass.getuser(),
+            password=unquote(parts.password or ""),
+            schema=query.get("schema", ""),
+            pool_size=int(query.get("pool_size", defaults.pool_size)),
+            max_overflow=int(query.get("max_overflow", defaults.max_overflow)),
+            connect_timeout=int(query.get("connect_timeout", defaults.connect_timeout)),
+        )
+    except ValueError as error:
+        raise ValueError(f"bad PostgreSQL URL {url!r}: {error}") from None
+
+
+def postgres_env(database_url: str, *, create_table: bool = True) -> dict[str, str]:
+    """The eventsourcing environment (PERSISTENCE_MODULE and POSTGRES_*) for a URL.
+
+    ``create_table=False`` leaves table creation to :func:`upgrade` (``scoreline db
+    upgrade``), so serving processes need no DDL rights.
+    """
+    s = parse_postgres_url(database_url)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": s.dbname,
+        "POSTGRES_HOST": s.host,
+        "POSTGRES_PORT": str(s.port),
+        "POSTGRES_USER": s.user,
+        "POSTGRES_PASSWORD": s.password,
+        "POSTGRES_SCHEMA": s.schema,
+        "POSTGRES_POOL_SIZE": str(s.pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(s.max_overflow),
+        "POSTGRES_CONNECT_TIMEOUT": str(s.connect_timeout),
+        # A connection left idle inside a transaction would hold the event table lock.
+        "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "5",
+        # Check pooled connections before use, so a database restart costs no request.
+        "POSTGRES_PRE_PING": "y",
+        "CREATE_TABLE": "y" if create_table else "n",
+    }
+
+
+def postgres_datastore(
+    database_url: str, *, schema: str | None = None, pool_size: int | None = None
+) -> PostgresDatastore:
+    """A datastore (connection pool, opened lazily) for the URL, optionally overridden."""
+    s = parse_postgres_url(database_url)
+    if schema is not None:
+        s = replace(s, schema=schema)
+    if pool_size is not None:
+        s = replace(s, pool_size=pool_size)
+    return PostgresDatastore(
+        dbname=s.dbname,
+        host=s.host,
+        port=s.port,
+        user=s.user,
+        password=s.password,
+        schema=s.schema,
+        pool_size=s.pool_size,
+        max_overflow=s.max_overflow,
+        connect_timeout=s.connect_timeout,
+        idle_in_transaction_session_timeout=5,
+        pre_ping=True,
+    )
+
+
+def ensure_schema(datastore: PostgresDatastore) -> None:
+    """Create the datastore's schema if missing (``public`` always exists)."""
+    if datastore.schema != "public":
+        with datastore.transaction(commit=True) as c:
+            c.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(datastore.schema)))
+
+
+def add_months(month: date, count: int) -> date:
+    """The first day of the month ``count`` months after ``month``'s (count may be < 0)."""
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def upgrade(database_url: str, *, today: date | None = None) -> list[str]:
+    """Create or upgrade everything Scoreline keeps in PostgreSQL; what was ensured.
+
+    Safe to run any number of times, also while the service runs: every statement is
+    ``IF NOT EXISTS`` (a partition created late takes over its rows from the DEFAULT
+    partition in the same transaction).
+    """
+    # Imported here: those modules build their datastores with the helpers above.
+    from adapters.postgres_game_state_view import PostgresGameStateView
+    from adapters.postgres_history import PostgresHistory
+    from domain.scorekeeper import Scorekeeper
+
+    lines: list[str] = []
+    datastore = postgres_datastore(database_url, pool_size=1)
+    try:
+        ensure_schema(datastore)
+        lines.append(f"schema {datastore.schema}")
+        keeper = Scorekeeper(env=postgres_env(database_url, create_table=True))
+        try:
+            recorder = keeper.recorder
+            events = getattr(recorder, "events_table_name", "?")
+            tracking = getattr(recorder, "tracking_table_name", "?")
+            lines.append(f"event store of {keeper.name!r}: tables {events}, {tracking}")
+        finally:
+            keeper.close()
+        view = PostgresGameStateView(datastore)
+        view.create_table()
+        lines.append(
+            f"game-state view: tables {view.states_table_name}, {view.tracking_table_name}"
+        )
+        history = PostgresHistory(datastore)
+        history.create_table()
+        lines.append(
+            f"history: table {history.table_name} partitioned by month on recorded_at,"
+            f" index {history.index_name}, DEFAULT partition {history.default_partition},"
+            f" tracking {history.tracking_table_name}"
+        )
+        this_month = (today or datetime.now(UTC).date()).replace(day=1)
+        partitions = history.ensure_partitions(
+            add_months(this_month, -1), add_months(this_month, 12)
+        )
+        lines.append(
+            f"history partitions: {len(partitions)} monthly, {partitions[0]} .. {partitions[-1]}"
+        )
+    finally:
+        datastore.close()
+    return lines
+
+
+__all__ = [
+    "PostgresSettings",
+    "add_months",
+    "ensure_schema",
+    "parse_postgres_url",
+    "postgres_datastore",
+    "postgres_env",
+    "upgrade",
+]

@@ -1,0 +1,107 @@
+"""StateCache over Redis (see domain.ports.StateCache), the twin of MemoryStateCache.
+
+Keys (all under ``prefix``): ``game:{id}:state`` holds the state's compact JSON;
+hash ``games`` maps every cached game id to its version, for listing.
+
+Guarantees (both implementations; see adapters.memory_state_cache):
+- Monotonic: a put is a Lua script comparing the stored state's ``version``
+  atomically, so an equal or older state (a projector replay, a slower node) never
+  overwrites a newer one, whatever the interleaving of writers.
+- No TTL while live (SET without EX also clears an earlier one); a FINAL state gets
+  ``EX FINAL_TTL`` (3600 s). An expired game's ``games`` entry is pruned by
+  :meth:`all_states`.
+- :meth:`get_raw` returns the stored bytes as-is: one GET, no parsing.
+- Redis errors (ConnectionError, TimeoutError) propagate to the caller.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from redis.asyncio import Redis
+
+from adapters.memory_state_cache import FINAL_TTL, encode_state
+
+# KEYS: state key, games hash. ARGV: json, version, ttl (0: none), game id.
+_PUT = """
+local current = redis.call('GET', KEYS[1])
+if current then
+  local ok, stored = pcall(cjson.decode, current)
+  if ok and type(stored) == 'table' and tonumber(stored['version']) ~= nil
+      and tonumber(stored['version']) >= tonumber(ARGV[2]) then
+    return 0
+  end
+end
+if tonumber(ARGV[3]) > 0 then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+else
+  redis.call('SET', KEYS[1], ARGV[1])
+end
+redis.call('HSET', KEYS[2], ARGV[4], ARGV[2])
+return 1
+"""
+
+# KEYS: games hash, then the state keys. ARGV: the game ids, in the same order.
+_PRUNE = """
+for i, game_id in ipairs(ARGV) do
+  if redis.call('EXISTS', KEYS[i + 1]) == 0 then
+    redis.call('HDEL', KEYS[1], game_id)
+  end
+end
+return 0
+"""
+
+_BATCH = 500  # game ids per MGET
+
+
+class RedisStateCache:
+    def __init__(self, url: str, *, prefix: str = "", timeout: float = 5.0) -> None:
+        self._prefix = prefix
+        self._redis: Redis = Redis.from_url(
+            url, socket_connect_timeout=timeout, socket_timeout=timeout
+        )
+        self.games_key = f"{prefix}games"
+        self._put = self._redis.register_script(_PUT)
+        self._prune = self._redis.register_script(_PRUNE)
+
+    def state_key(self, game_id: str) -> str:
+        return f"{self._prefix}game:{game_id}:state"
+
+    async def put(self, game_id: str, state: dict[str, Any], *, final: bool) -> None:
+        version, raw = encode_state(state)
+        ttl = FINAL_TTL if final else 0
+        await self._put(
+            keys=[self.state_key(game_id), self.games_key], args=[raw, version, ttl, game_id]
+        )
+
+    async def get(self, game_id: str) -> dict[str, Any] | None:
+        raw = await self.get_raw(game_id)
+        if raw is None:
+            return None
+        state: dict[str, Any] = json.loads(raw)
+        return state
+
+    async def get_raw(self, game_id: str) -> bytes | None:
+        raw = await self._redis.get(self.state_key(game_id))
+        return raw.encode() if isinstance(raw, str) else raw  # str only if decoding
+
+    async def all_states(self) -> list[dict[str, Any]]:
+        fields = await self._redis.hkeys(self.games_key)
+        game_ids = sorted(f if isinstance(f, str) else f.decode() for f in fields)
+        found: list[dict[str, Any]] = []
+        expired: list[str] = []
+        for start in range(0, len(game_ids), _BATCH):
+            batch = game_ids[start : start + _BATCH]
+            raws = await self._redis.mget([self.state_key(g) for g in batch])
+            for game_id, raw in zip(batch, raws, strict=True):
+                if raw is None:
+                    expired.append(game_id)
+                else:
+                    found.append(json.loads(raw))
+        if expired:
+            await self._prune(keys=[self.games_key, *map(self.state_key, expired)], args=expired)
+        return found
+
+    async def close(self) -> None:
+        await self._redis.aclose()

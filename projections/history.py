@@ -1,0 +1,99 @@
+"""The history projection: one queryable row per recorded Game event.
+
+The eventsourcing tables stay the source of truth; this is a derived copy shaped
+for queries (adapters/postgres_history.py keeps it in a partitioned table).
+
+Guarantees: every recorded Game event becomes exactly one row (the store saves its
+tracking position in the same transaction and ignores a row it already holds);
+a row is a pure function of the stored event, so rebuilding from the log gives
+the same rows; events of other aggregates (provider aliases) are skipped, but
+their notifications still advance the position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from eventsourcing.persistence import Tracking
+
+from domain.game import Game
+from domain.scorekeeper import RecordedEvent, recorded_event
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One recorded GameEvent, flattened; ``event`` is the whole GameEvent as a dict."""
+
+    game_id: str
+    sequence_number: int
+    version: int
+    event_id: str
+    event_type: str
+    team_id: str | None
+    player_id: str | None
+    period: int | None
+    clock_seconds: int | None
+    provider: str
+    recorded_at: datetime
+    event: dict[str, Any]
+
+
+def history_row(recorded: RecordedEvent) -> HistoryRow:
+    """The row of one recorded event (``recorded_at`` is timezone-aware, UTC if unsaid)."""
+    event = recorded.event
+    recorded_at = datetime.fromisoformat(recorded.recorded_at)
+    if recorded_at.tzinfo is None:
+        recorded_at = recorded_at.replace(tzinfo=UTC)
+    return HistoryRow(
+        game_id=event.game_id,
+        sequence_number=event.sequence_number,
+        version=recorded.version,
+        event_id=event.event_id,
+        event_type=event.event_type.value,
+        team_id=event.team_id,
+        player_id=event.player_id,
+        period=event.period,
+        clock_seconds=event.clock_seconds,
+        provider=event.provider,
+        recorded_at=recorded_at,
+        event=event.to_dict(),
+    )
+
+
+class HistoryStore(Protocol):
+    """Storage of history rows (adapters/postgres_history.py).
+
+    Guarantees: :meth:`save` writes the rows and the tracking position in one
+    transaction, refuses a position not above the stored one (IntegrityError) and
+    skips rows already stored (same game, version and recorded_at).
+    """
+
+    def save(self, rows: Sequence[HistoryRow], tracking: Tracking) -> None: ...
+    def max_tracking_id(self, application_name: str) -> int | None: ...
+
+
+class HistoryProjection:
+    name = "history"
+
+    def __init__(self, store: HistoryStore, upstream: str) -> None:
+        self.store = store
+        self.upstream = upstream
+
+    def position(self) -> int:
+        return self.store.max_tracking_id(self.upstream) or 0
+
+    def process(self, batch: Sequence[tuple[Any, int]]) -> list[HistoryRow]:
+        """Turn (domain event, notification id) pairs into rows; save them and the
+        last id at once. Returns the rows saved (nothing for an empty batch)."""
+        if not batch:
+            return []
+        rows = [
+            history_row(recorded_event(domain_event))
+            for domain_event, _ in batch
+            if isinstance(domain_event, (Game.Scheduled, Game.Recorded))
+        ]
+        self.store.save(rows, Tracking(self.upstream, batch[-1][1]))
+        return rows
