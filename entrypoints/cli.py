@@ -278,9 +278,8 @@ def run_db_upgrade(args: argparse.Namespace) -> int:
 
     check_services(settings)
     if settings.database_url:
-        from adapters.postgres_schema import upgrade
-
         from adapters.postgres_rejected_store import create_rejected_tables
+        from adapters.postgres_schema import upgrade
 
         for line in upgrade(settings.database_url):
             print(line)
