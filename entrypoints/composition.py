@@ -98,13 +98,25 @@ class Services:
 
     async def state(self, game_id: str) -> dict[str, Any] | None:
         """A game's state: the cache, or on a miss (a cold game) the read model."""
-        found = await self.cache.get(game_id)
+        try:
+            found = await self.cache.get(game_id)
+        except Exception as error:  # the cache is away: the read model still answers
+            log.warning("state cache unavailable: %s", error)
+            found = None
         if found is None:
             self.metrics.cache_miss()
             found = await asyncio.to_thread(self.view.state, game_id)
         else:
             self.metrics.cache_hit()
         return found
+
+    async def all_states(self) -> list[dict[str, Any]]:
+        """Every game's state: the cache, or the read model while the cache is away."""
+        try:
+            return await self.cache.all_states()
+        except Exception as error:
+            log.warning("state cache unavailable: %s", error)
+            return await asyncio.to_thread(self.view.states)
 
     async def stop(self) -> None:
         for task in self.tasks:
@@ -138,7 +150,7 @@ def _wire(
     metrics = Metrics()
     rejected = MeteredRejectedStore(rejected, metrics)
 
-    async def publish(updates: Sequence[StateUpdate]) -> None:
+    async def publish_once(updates: Sequence[StateUpdate]) -> None:
         latest: dict[str, StateUpdate] = {}
         for u in updates:
             latest[u.game_id] = u
@@ -152,6 +164,19 @@ def _wire(
                 "state": u.state,
             }
             await broker.publish(updates_channel(u.game_id), json.dumps(message).encode())
+
+    async def publish(updates: Sequence[StateUpdate]) -> None:
+        """Cache and publish committed updates; while Redis is away, wait and retry
+        (the read model is already committed; fans back-fill what pub/sub loses)."""
+        delay = 0.1
+        while True:
+            try:
+                await publish_once(updates)
+                break
+            except Exception as error:  # the cache or broker is unreachable
+                log.warning("cannot publish %d updates, retrying: %s", len(updates), error)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
         metrics.published(updates)
 
     projection = GameStateProjection(view, upstream=scorekeeper.name)

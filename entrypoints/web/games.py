@@ -64,7 +64,7 @@ async def list_games(request: Request) -> Response:
             f"status must be one of {sorted(STATUSES)}",
             errors=[{"pointer": "status", "detail": f"{status!r} is not a status"}],
         )
-    games = await services.cache.all_states()
+    games = await services.all_states()
     if status:
         games = [g for g in games if g["status"] == status.upper()]
     games.sort(key=lambda g: (g.get("start_time") or "", g["game_id"]))

@@ -128,7 +128,14 @@ class Fleet:
     def of(self, role: str) -> list[Member]:
         return [m for m in self.members if m.role == role]
 
-    def push(self, member: Member, events: list[dict[str, Any]], attempts: int = 30) -> None:
+    def push(
+        self,
+        member: Member,
+        events: list[dict[str, Any]],
+        attempts: int = 30,
+        statuses: list[int] | None = None,
+    ) -> None:
+        """Send like a provider: retry on 429/503 (after Retry-After) and on no answer."""
         body = json.dumps(events).encode()
         for _ in range(attempts):
             try:
@@ -141,6 +148,8 @@ class Fleet:
             except httpx.TransportError:
                 time.sleep(0.5)
                 continue
+            if statuses is not None:
+                statuses.append(r.status_code)
             if r.status_code == 202:
                 return
             assert r.status_code in (429, 503), r.text
