@@ -1,0 +1,93 @@
+"""``scoreline cluster`` starts a fleet, prints its ports, and stops it all on a signal."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+import httpx
+
+from tests.services import free_port
+
+
+def test_cluster_starts_every_role_and_stops_them_cleanly(
+    postgres_url: str, redis_service: tuple[str, str], kafka_bootstrap: str
+) -> None:
+    env = {
+        **os.environ,
+        "SCORELINE_DATABASE_URL": postgres_url,
+        "SCORELINE_REDIS_URL": redis_service[0],
+        "SCORELINE_REDIS_PREFIX": redis_service[1] + "cluster:",
+        "SCORELINE_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "SCORELINE_KAFKA_TOPIC": f"game-events-{uuid.uuid4().hex[:8]}",
+        "SCORELINE_KAFKA_SESSION_TIMEOUT_MS": "6000",
+        "SCORELINE_KAFKA_HEARTBEAT_INTERVAL_MS": "1000",
+    }
+    cli = [sys.executable, "-m", "entrypoints.cli"]
+    subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
+    base = free_port()
+    cluster = subprocess.Popen(
+        [
+            *cli,
+            "cluster",
+            "--ingest",
+            "2",
+            "--recorders",
+            "2",
+            "--projectors",
+            "1",
+            "--gateways",
+            "2",
+            "--base-port",
+            str(base),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert cluster.stdout is not None
+        lines = [cluster.stdout.readline() for _ in range(7)]
+        members = [re.match(r"(\w+)\s+http://127\.0\.0\.1:(\d+)", line) for line in lines]
+        roles = [m.group(1) for m in members if m]
+        assert roles == [
+            "ingest",
+            "ingest",
+            "recorder",
+            "recorder",
+            "projector",
+            "gateway",
+            "gateway",
+        ], lines
+        ports = [int(m.group(2)) for m in members if m]
+        deadline = time.monotonic() + 60
+        for port in ports:
+            while True:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).is_success:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, f"port {port} never healthy"
+                time.sleep(0.2)
+        assert httpx.get(f"http://127.0.0.1:{ports[-1]}/games", timeout=5).status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{ports[0]}/games", timeout=5).status_code == 404
+        cluster.send_signal(signal.SIGTERM)
+        assert cluster.wait(40) == 0
+        rest = cluster.stdout.read()
+        assert "cluster stopped" in rest
+        for port in ports:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                raise AssertionError(f"port {port} still answers")
+            except httpx.TransportError:
+                pass
+    finally:
+        if cluster.poll() is None:
+            cluster.kill()
