@@ -49,7 +49,7 @@ class PostgresGameStateView(PostgresTrackingRecorder):
                     "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
                     " game_id text PRIMARY KEY,"
                     " status text NOT NULL,"
-                    " version integer NOT NULL,"
+                    " version bigint NOT NULL,"
                     " start_time text,"
                     " public jsonb NOT NULL,"
                     " board jsonb NOT NULL,"

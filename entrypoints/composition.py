@@ -72,17 +72,41 @@ class Services:
     follower: LogFollower
     metrics: Metrics
     writer_lock: Any = None  # an AdvisoryLock when the read models live in PostgreSQL
+    # Further read models (name, follower, writer lock), each run by the projector role.
+    read_models: list[tuple[str, LogFollower, Any]] = field(default_factory=list)
+    listener: Any = None  # a NotificationListener in a fleet's projector
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self, role: str | None = None) -> None:
         """Run the workers of ``role`` (default: the settings' role)."""
         workers = WORKERS[role or self.settings.role]
         if "projector" in workers:
+            self._listen_for_commits()
             self.tasks.append(asyncio.create_task(self._project(), name="projector"))
+            for name, follower, lock in self.read_models:
+                self.tasks.append(
+                    asyncio.create_task(_run_read_model(follower, lock), name=f"projector:{name}")
+                )
         elif self.settings.redis_url is None:
             await self.warm_cache()
         if "recorder" in workers:
             self.tasks.append(asyncio.create_task(self.recorder.run(), name="recorder"))
+
+    def _listen_for_commits(self) -> None:
+        """In a fleet the recorder is another process: wake followers on its NOTIFY."""
+        channel = getattr(self.scorekeeper.recorder, "channel_name", None)
+        if not self.settings.database_url or not channel:
+            return
+        from adapters.postgres_notifications import NotificationListener
+
+        loop = asyncio.get_running_loop()
+        followers = [self.follower, *(f for _, f, _ in self.read_models)]
+
+        def wake() -> None:
+            for follower in followers:
+                loop.call_soon_threadsafe(follower.poke)
+
+        self.listener = NotificationListener(self.settings.database_url, channel, wake).start()
 
     async def _project(self) -> None:
         if self.writer_lock is not None:
@@ -125,8 +149,11 @@ class Services:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self.tasks = []
-        if self.writer_lock is not None:
-            self.writer_lock.release()
+        if self.listener is not None:
+            self.listener.stop()
+        for lock in [self.writer_lock, *(lock for _, _, lock in self.read_models)]:
+            if lock is not None:
+                lock.release()
         await self.hub.close()
         await self.broker.close()
         await self.cache.close()
@@ -135,6 +162,12 @@ class Services:
         self.event_log.close()
         self.rejected.close()
         self.scorekeeper.close()
+
+
+async def _run_read_model(follower: LogFollower, lock: Any) -> None:
+    if lock is not None:
+        await lock.acquire()
+    await follower.run()
 
 
 def _wire(
@@ -276,6 +309,22 @@ def build(settings: Settings) -> Services:
         broker, cache = MemoryBroker(), MemoryStateCache()
     services = _wire(settings, scorekeeper, event_log, rejected, view, broker, cache)
     services.writer_lock = writer_lock
+    if settings.database_url:
+        from adapters.postgres_advisory_lock import AdvisoryLock
+        from adapters.postgres_history import PostgresHistory
+        from adapters.postgres_schema import postgres_datastore
+        from projections.history import HistoryProjection
+
+        history = HistoryProjection(
+            PostgresHistory(postgres_datastore(settings.database_url)), scorekeeper.name
+        )
+        services.read_models.append(
+            (
+                "history",
+                LogFollower(scorekeeper, history),
+                AdvisoryLock(settings.database_url, "scoreline:history"),
+            )
+        )
     return services
 
 

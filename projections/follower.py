@@ -12,23 +12,36 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
 
 from eventsourcing.persistence import IntegrityError
 
 from domain.scorekeeper import Scorekeeper
-from projections.game_state import GameStateProjection, StateUpdate
+from projections.game_state import StateUpdate
 
 log = logging.getLogger("scoreline.projector")
 
 Publish = Callable[[Sequence[StateUpdate]], Awaitable[None]]
 
 
+class Projection(Protocol):
+    """A read model fed from the notification log, with its own tracking position."""
+
+    name: str
+
+    def position(self) -> int: ...
+
+    def process(self, batch: Sequence[tuple[Any, int]]) -> Sequence[Any]:
+        """Fold (domain event, notification id) pairs and save them with the last id."""
+        ...
+
+
 class LogFollower:
     def __init__(
         self,
         scorekeeper: Scorekeeper,
-        projection: GameStateProjection,
-        publish: Publish,
+        projection: Projection,
+        publish: Publish | None = None,
         *,
         batch_size: int = 500,
         poll_interval: float = 0.5,
@@ -54,11 +67,11 @@ class LogFollower:
     async def step(self) -> int:
         """Process one batch; return how many notifications it held."""
         updates, count = await asyncio.to_thread(self._process_batch)
-        if updates:
+        if updates and self.publish is not None:
             await self.publish(updates)
         return count
 
-    def _process_batch(self) -> tuple[list[StateUpdate], int]:
+    def _process_batch(self) -> tuple[list[Any], int]:
         notifications = self.scorekeeper.recorder.select_notifications(
             self.position + 1, self.batch_size
         )
@@ -76,7 +89,7 @@ class LogFollower:
             )
             return [], 1
         self.position = notifications[-1].id
-        return updates, len(notifications)
+        return list(updates), len(notifications)
 
     async def catch_up(self) -> None:
         """Process until the projection has reached the head of the log."""

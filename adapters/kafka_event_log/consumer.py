@@ -141,7 +141,10 @@ class _Member:
                 **s.client(),
                 group_id=s.group_id,
                 enable_auto_commit=False,  # positions live in the event store
-                auto_offset_reset="earliest",  # a position past the log end: re-read all
+                # A position outside the log resumes at its start: past the end (the
+                # topic was re-created), or before it (retention removed records
+                # never processed: gone either way; kafka-python logs the reset).
+                auto_offset_reset="earliest",
                 allow_auto_create_topics=False,  # ensure_topic() makes it, partitioned
                 session_timeout_ms=s.session_timeout_ms,
                 heartbeat_interval_ms=s.heartbeat_interval_ms,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
 from tests.e2e.fleet import Fleet
@@ -129,5 +130,18 @@ def test_fleet_survives_kill_minus_nine_with_nothing_lost_or_doubled(fleet: Flee
         ids = [e["event"]["event_id"] for e in stored["events"]]
         assert len(ids) == len(set(ids)) == total
     assert fans[(victim_gateway.port, "tur-ita")].connections >= 2, "its fans reconnected"
+    # The history read model (partitioned by date) holds each event once too.
+    deadline = time.monotonic() + 60
+    with psycopg.connect(fleet.database_url) as conn:
+        while True:
+            rows = dict(
+                conn.execute(
+                    "SELECT game_id, count(*) FROM game_events GROUP BY game_id"
+                ).fetchall()
+            )
+            if rows == {g: len(events) for g, events in feeds.items()}:
+                break
+            assert time.monotonic() < deadline, rows
+            time.sleep(0.5)
     for fan in fans.values():
         fan.stop()
