@@ -30,11 +30,13 @@ def game_aggregate_id(game_id: str) -> uuid.UUID:
 class Game(Aggregate):
     class Scheduled(Aggregate.Created):
         game_event: dict[str, Any]
+        received_at: float | None = None  # when ingestion took it in (unix seconds)
 
     class Recorded(Aggregate.Event):
         """Base of every event after scheduling: applies its GameEvent to the board."""
 
         game_event: dict[str, Any]
+        received_at: float | None = None  # when ingestion took it in (unix seconds)
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Game)
@@ -76,7 +78,7 @@ class Game(Aggregate):
     class Retracted(Recorded):
         pass
 
-    def __init__(self, game_event: dict[str, Any]) -> None:
+    def __init__(self, game_event: dict[str, Any], received_at: float | None = None) -> None:
         event = GameEvent.from_dict(game_event)
         self.game_id = event.game_id
         self.board = Scoreboard.scheduled(event)
@@ -100,14 +102,17 @@ class Game(Aggregate):
         return clone
 
     @classmethod
-    def schedule(cls, event: GameEvent) -> Game:
+    def schedule(cls, event: GameEvent, received_at: float | None = None) -> Game:
         if event.event_type != EventType.GAME_SCHEDULED or event.schedule is None:
             raise UnknownGameError(
                 f"game {event.game_id!r} is not scheduled; its first event must be "
                 "GAME_SCHEDULED with home_team_id and away_team_id"
             )
         return cls._create(
-            cls.Scheduled, id=game_aggregate_id(event.game_id), game_event=event.to_dict()
+            cls.Scheduled,
+            id=game_aggregate_id(event.game_id),
+            game_event=event.to_dict(),
+            received_at=received_at,
         )
 
     def is_duplicate(self, event: GameEvent) -> bool:
@@ -140,10 +145,12 @@ class Game(Aggregate):
             )
         return event_id
 
-    def record(self, event: GameEvent) -> None:
+    def record(self, event: GameEvent, received_at: float | None = None) -> None:
         """Record a new event of this game (check :meth:`is_duplicate` first)."""
         self.board.check_event(event)
-        self.trigger_event(event_class(event.event_type), game_event=event.to_dict())
+        self.trigger_event(
+            event_class(event.event_type), game_event=event.to_dict(), received_at=received_at
+        )
 
     def fold(self, event: GameEvent, version: int) -> None:
         self.fingerprints[event.event_id] = event.fingerprint()

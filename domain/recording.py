@@ -127,7 +127,8 @@ class RecordingWorker:
         safe = state.consumed if held is None else held - 1
         if not ready and safe <= state.tracked:
             return
-        decision = await asyncio.to_thread(self.scorekeeper.decide, [e for e, _ in ready])
+        received = [state.received_at.get(position) for _, position in ready]
+        decision = await asyncio.to_thread(self.scorekeeper.decide, [e for e, _ in ready], received)
         verdicts = decision.verdicts
         for verdict, (event, position) in zip(verdicts, ready, strict=True):
             if verdict.outcome in ("conflict", "rejected"):

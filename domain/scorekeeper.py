@@ -35,6 +35,7 @@ class RecordedEvent:
     version: int
     event: GameEvent
     recorded_at: str
+    received_at: float | None = None
 
 
 @dataclass
@@ -64,10 +65,19 @@ class Scorekeeper(Application[UUID]):
         self.commit(decision, tracking)
         return decision.verdicts
 
-    def decide(self, events: Sequence[GameEvent]) -> Decision:
-        """Judge ``events`` in order against the recorded games; store nothing yet."""
+    def decide(
+        self, events: Sequence[GameEvent], received_at: Sequence[float | None] = ()
+    ) -> Decision:
+        """Judge ``events`` in order against the recorded games; store nothing yet.
+
+        ``received_at`` (one per event, optional) is when ingestion took each in; it is
+        kept with the recorded event for latency measurements, not as game content.
+        """
         decision = Decision({}, [])
-        decision.verdicts = [self._record_one(event, decision) for event in events]
+        times = list(received_at) or [None] * len(events)
+        decision.verdicts = [
+            self._record_one(event, decision, at) for event, at in zip(events, times, strict=True)
+        ]
         return decision
 
     def commit(self, decision: Decision, tracking: Tracking | None = None) -> None:
@@ -77,12 +87,14 @@ class Scorekeeper(Application[UUID]):
             processing.collect_events(*decision.games.values(), *decision.aliases.values())
             self._record(processing)
 
-    def _record_one(self, event: GameEvent, decision: Decision) -> Verdict:
+    def _record_one(
+        self, event: GameEvent, decision: Decision, received_at: float | None = None
+    ) -> Verdict:
         games = decision.games
         game = games.get(event.game_id) or self._find(event.game_id)
         try:
             if game is None:
-                game = Game.schedule(event)
+                game = Game.schedule(event, received_at)
                 games[event.game_id] = game
                 return Verdict(event.event_id, event.game_id, "recorded", version=game.version)
             aliases = self._aliases(event.game_id, decision)
@@ -104,7 +116,7 @@ class Scorekeeper(Application[UUID]):
                     "duplicate",
                     f"matched event {canonical!r} reported by another provider",
                 )
-            game.record(event)
+            game.record(event, received_at)
         except EventConflictError as error:
             return Verdict(event.event_id, event.game_id, "conflict", str(error))
         except GameRuleError as error:
@@ -228,6 +240,7 @@ def recorded_event(domain_event: Any) -> RecordedEvent:
         version=domain_event.originator_version,
         event=GameEvent.from_dict(domain_event.game_event),
         recorded_at=domain_event.timestamp.isoformat(),
+        received_at=getattr(domain_event, "received_at", None),
     )
 
 

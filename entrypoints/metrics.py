@@ -118,7 +118,7 @@ class Metrics:
             if not isinstance(sequence, int):
                 continue
             key = (str(event.get("provider") or ""), update.game_id, sequence)
-            received_at = self._received_at.pop(key, None)
+            received_at = self._received_at.pop(key, None) or update.received_at
             if received_at is not None:
                 self.provider_to_fan.observe(max(0.0, now - received_at))
 

@@ -26,6 +26,7 @@ class StateUpdate:
     version: int
     event: dict[str, Any]
     state: dict[str, Any]
+    received_at: float | None = None  # when ingestion took the event in
 
 
 class GameStateView(Protocol):
@@ -70,7 +71,13 @@ class GameStateProjection:
             board.apply(recorded.event, recorded.version)
             boards[game_id] = board
             updates.append(
-                StateUpdate(game_id, recorded.version, recorded.event.to_dict(), board.public())
+                StateUpdate(
+                    game_id,
+                    recorded.version,
+                    recorded.event.to_dict(),
+                    board.public(),
+                    recorded.received_at,
+                )
             )
         self.view.save(boards, Tracking(self.upstream, batch[-1][1]))
         return updates

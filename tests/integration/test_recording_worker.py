@@ -123,3 +123,16 @@ async def test_refused_events_are_kept_once_even_when_read_again() -> None:
     assert kept.source == "recorder" and kept.reason == "rule"
     assert "before GAME_STARTED" in kept.detail["detail"]
     assert json.loads(kept.body)["event_id"] == game.events[1].event_id
+
+
+async def test_recorded_events_keep_when_ingestion_received_them() -> None:
+    game = soccer_game()
+    keeper, log = popo(), MemoryEventLog()
+    await log.append(
+        [
+            LogRecord(e.game_id, json.dumps(e.to_dict()).encode(), 1000.0 + n)
+            for n, e in enumerate(game.events)
+        ]
+    )
+    await RecordingWorker(keeper, log, MemoryRejectedStore(), clock=Clock()).step(max_wait=0)
+    assert [r.received_at for r in keeper.recorded_events("g1")] == [1000.0 + n for n in range(6)]
