@@ -134,7 +134,7 @@ def test_fleet_survives_kill_minus_nine_with_nothing_lost_or_doubled(fleet: Flee
     deadline = time.monotonic() + 60
     with psycopg.connect(fleet.database_url) as conn:
         while True:
-            rows = dict(
+            rows: dict[str, int] = dict(
                 conn.execute(
                     "SELECT game_id, count(*) FROM game_events GROUP BY game_id"
                 ).fetchall()

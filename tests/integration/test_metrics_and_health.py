@@ -228,6 +228,7 @@ def instrument(services: Services, metrics: Metrics) -> None:
     rejected = MeteredRejectedStore(services.rejected, metrics)
     services.rejected = services.recorder.rejected = rejected
     publish = services.follower.publish
+    assert publish is not None
 
     async def published(updates: Any) -> None:
         await publish(updates)
