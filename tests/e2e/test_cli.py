@@ -159,3 +159,34 @@ def test_rejected_list_and_replay_from_the_command_line(live_server: Any, tmp_pa
         check=False,
     )
     assert denied.returncode == 1 and b"401" in denied.stderr
+
+
+def test_unreachable_services_stop_serve_with_one_line_naming_the_setting(tmp_path: Path) -> None:
+    dead = free_port()  # nothing listens there
+    for flag, value, setting in (
+        ("--database-url", f"postgresql://postgres@127.0.0.1:{dead}/x", "SCORELINE_DATABASE_URL"),
+        ("--redis-url", f"redis://127.0.0.1:{dead}/0", "SCORELINE_REDIS_URL"),
+        ("--kafka-bootstrap", f"127.0.0.1:{dead}", "SCORELINE_KAFKA_BOOTSTRAP"),
+        ("--database-url", "mysql://nope", "SCORELINE_DATABASE_URL"),
+        ("--kafka-bootstrap", "no-port-here", "SCORELINE_KAFKA_BOOTSTRAP"),
+    ):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "entrypoints.cli",
+                "serve",
+                "--port",
+                str(free_port()),
+                "--data-dir",
+                str(tmp_path),
+                flag,
+                value,
+            ],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        lines = done.stderr.decode().strip().splitlines()
+        assert done.returncode == 2, (flag, value, lines)
+        assert len(lines) == 1 and setting in lines[0], lines
