@@ -125,7 +125,9 @@ class Broker(Protocol):
     Guarantees: at-most-once delivery; one publisher's messages on one channel arrive
     in publish order; a subscriber gets what is published after :meth:`subscribe`
     returns. Nothing is stored: a consumer detects a lost message by a version gap
-    and back-fills from the event store.
+    and back-fills from the event store. After a reconnect a subscription yields
+    ``BROKER_RESYNC`` (messages may have been lost: back-fill); a subscribe made while
+    the transport is down returns at once and is followed by ``BROKER_RESYNC``.
     """
 
     async def publish(self, channel: str, message: bytes) -> None: ...
