@@ -29,8 +29,10 @@ class _Wakeup:
     async def wait(self, timeout: float) -> None:
         if self._event is None:
             self._event = asyncio.Event()
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._event.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._event.wait()
         self._event.clear()
 
 

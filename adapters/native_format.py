@@ -16,7 +16,12 @@ import msgspec
 from domain.events import Correction, GameEvent, Schedule
 from domain.sports import REVISION_TYPES, EventType, Sport
 
-Id = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\s]+$")]
+# No white space of either regex dialect (Python checks it; the published JSON Schema is
+# read with JavaScript's), and no final newline (Python's ``$`` would let one through).
+Id = Annotated[
+    str,
+    msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\s\x1c-\x1f\x85\ufeff]+$(?!\n)"),
+]
 Text = Annotated[str, msgspec.Meta(max_length=2000)]
 
 

@@ -40,8 +40,8 @@ class PostgresSettings:
     schema: str = ""
     # Writers of the event store serialise on a table lock, so a few connections
     # per process are enough; overflow absorbs bursts of concurrent readers.
-    pool_size: int = 2
-    max_overflow: int = 8
+    pool_size: int = 1
+    max_overflow: int = 3  # writers queue on the event table lock: more would only wait
     connect_timeout: int = 10
 
 

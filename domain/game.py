@@ -108,6 +108,9 @@ class Game(Aggregate):
                 f"game {event.game_id!r} is not scheduled; its first event must be "
                 "GAME_SCHEDULED with home_team_id and away_team_id"
             )
+        board = Scoreboard.scheduled(event)
+        board.check_team(event.team_id, event.event_type)
+        board.check_period(event.period)
         return cls._create(
             cls.Scheduled,
             id=game_aggregate_id(event.game_id),

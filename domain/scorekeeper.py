@@ -150,9 +150,12 @@ class Scorekeeper(Application[UUID]):
         rules (scoring before the start, say) are judged when the events are recorded.
         """
         batch = list(events)
-        schedules = {
-            e.game_id: e for e in batch if e.event_type == EventType.GAME_SCHEDULED and e.schedule
-        }
+        schedules: dict[str, GameEvent] = {}
+        for e in batch:  # the game is created by its first schedule in sequence order
+            if e.event_type == EventType.GAME_SCHEDULED and e.schedule:
+                first = schedules.get(e.game_id)
+                if first is None or e.sequence_number < first.sequence_number:
+                    schedules[e.game_id] = e
         verdicts: list[Verdict] = []
         found: dict[str, Game | None] = {}
         lookups = Decision({}, [])
@@ -179,7 +182,7 @@ class Scorekeeper(Application[UUID]):
                     board.check_event_type_in_sport(event.event_type)
                     board.check_team(event.team_id, event.event_type)
                     board.check_period(event.period)
-                    if event.event_type == EventType.GAME_SCHEDULED and game is not None:
+                    if event.event_type == EventType.GAME_SCHEDULED:
                         board.check_same_teams(event)
             except EventConflictError as error:
                 verdicts.append(Verdict(event.event_id, event.game_id, "conflict", str(error)))

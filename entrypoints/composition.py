@@ -309,7 +309,7 @@ def build(settings: Settings) -> Services:
         broker, cache = MemoryBroker(), MemoryStateCache()
     services = _wire(settings, scorekeeper, event_log, rejected, view, broker, cache)
     services.writer_lock = writer_lock
-    if settings.database_url:
+    if settings.database_url and "projector" in WORKERS[settings.role]:
         from adapters.postgres_advisory_lock import AdvisoryLock
         from adapters.postgres_history import PostgresHistory
         from adapters.postgres_schema import postgres_datastore

@@ -60,8 +60,11 @@ class LogFollower:
     async def run(self) -> None:
         while True:
             if not await self.step():
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel
+                # that arrives as the event fires, and shutdown would hang.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                    async with asyncio.timeout(self.poll_interval):
+                        await self._wake.wait()
                 self._wake.clear()
 
     async def step(self) -> int:

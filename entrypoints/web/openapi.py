@@ -17,6 +17,10 @@ def document() -> dict[str, Any]:
     (delivery,), components = msgspec.json.schema_components(
         [list[NativeEvent] | NativeEvent], ref_template="#/components/schemas/{name}"
     )
+    # A list delivery holds 1 to 1,000 events (the default SCORELINE batch limit).
+    for option in delivery.get("anyOf", []):
+        if option.get("type") == "array":
+            option.update(minItems=1, maxItems=1000)
     components["Delivery"] = delivery
     components["Problem"] = {
         "type": "object",
@@ -87,6 +91,7 @@ def document() -> dict[str, Any]:
                         "409": {"description": "Same event_id, different content", **_PROBLEM},
                         "413": {"description": "Body too large", **_PROBLEM},
                         "422": {"description": "Invalid event", **_PROBLEM},
+                        "429": {"description": "Over the provider's rate limit", **_PROBLEM},
                         "503": {"description": "Event log unavailable; retry", **_PROBLEM},
                     },
                 }
@@ -103,7 +108,10 @@ def document() -> dict[str, Any]:
                             },
                         }
                     ],
-                    "responses": {"200": {"description": "{games: [state]}"}},
+                    "responses": {
+                        "200": {"description": "{games: [state]}"},
+                        "400": {"description": "Unknown status", **_PROBLEM},
+                    },
                 }
             },
             "/games/{game_id}/state": {
@@ -127,6 +135,7 @@ def document() -> dict[str, Any]:
                     ],
                     "responses": {
                         "200": {"description": "Events"},
+                        "400": {"description": "Bad paging", **_PROBLEM},
                         "404": {"description": "Unknown game", **_PROBLEM},
                     },
                 }

@@ -38,14 +38,14 @@ class ProviderAuthenticator:
         signature = headers.get("x-scoreline-signature")
         if not timestamp or not signature:
             raise ProviderAuthError("missing X-Scoreline-Timestamp or X-Scoreline-Signature header")
-        try:
-            sent = int(timestamp)
-        except ValueError:
-            raise ProviderAuthError("X-Scoreline-Timestamp is not unix seconds") from None
+        if len(timestamp) > 12 or not timestamp.isascii() or not timestamp.isdigit():
+            raise ProviderAuthError("X-Scoreline-Timestamp is not unix seconds")
+        sent = int(timestamp)
         skew = abs((time.time() if now is None else now) - sent)
         if skew > self.tolerance:
             raise ProviderAuthError(
                 f"timestamp is {skew:.0f} s from server time; at most {self.tolerance:.0f} s"
             )
-        if not hmac.compare_digest(sign(secret, timestamp, body), signature):
+        expected = sign(secret, timestamp, body).encode()
+        if not hmac.compare_digest(expected, signature.encode("utf-8", "replace")):
             raise ProviderAuthError("signature does not match the body")
