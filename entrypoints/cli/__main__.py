@@ -1,0 +1,5 @@
+"""``python -m entrypoints.cli``: the ``scoreline`` command."""
+
+from entrypoints.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,119 @@
+"""``scoreline serve`` and ``scoreline demo``: the service under uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+from pathlib import Path
+from typing import Any
+
+from entrypoints.cli.options import Commands, server_options, settings_from_args
+from entrypoints.settings import ROLES, Settings
+
+
+def add_serve_command(commands: Commands) -> None:
+    serve = commands.add_parser("serve", help="run the service, or one role of it")
+    server_options(serve)
+    serve.add_argument(
+        "--tcp-feed-port", type=int, help="also accept providers' persistent TCP feeds on this port"
+    )
+    serve.add_argument(
+        "--role",
+        default="all",
+        choices=ROLES,
+        help="which part to run (default all: the whole service)",
+    )
+    serve.set_defaults(run=run_serve)
+
+
+def add_demo_command(commands: Commands) -> None:
+    demo = commands.add_parser("demo", help="run the service with simulated live games")
+    server_options(demo)
+    demo.add_argument("--feed", type=Path, help="play this native JSON-lines feed instead")
+    demo.add_argument("--speed", type=float, default=10.0, help="feed speed-up (default 10)")
+    demo.add_argument(
+        "--duration",
+        type=float,
+        default=180.0,
+        help="seconds each simulated game lasts (default 180)",
+    )
+    demo.set_defaults(run=run_demo)
+
+
+def run_under_uvicorn(settings: Settings, log_level: str, side_task: Any = None) -> int:
+    import uvicorn
+
+    from entrypoints.composition import build
+    from entrypoints.json_logs import configure_json_logging
+    from entrypoints.preflight import check_services
+    from entrypoints.web.app import create_app
+
+    configure_json_logging(log_level, settings.role)
+    check_services(settings)
+    services = build(settings)
+    app = create_app(services)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=log_level,
+        lifespan="on",
+        log_config=None,  # uvicorn's loggers go through the JSON handler
+    )
+    server = uvicorn.Server(config)
+
+    async def main_task() -> None:
+        if side_task is None:
+            await server.serve()
+            return
+        runner = asyncio.create_task(side_task(server))
+        try:
+            await server.serve()
+        finally:
+            runner.cancel()
+
+    try:
+        asyncio.run(main_task())
+    finally:
+        services.close()
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    return run_under_uvicorn(
+        settings_from_args(args, tcp_feed_port=args.tcp_feed_port), args.log_level
+    )
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from entrypoints.demo import play_feed, simulate_forever
+
+    base = Settings.from_env()
+    secret = secrets.token_urlsafe(16)
+    admin = base.admin_token or secrets.token_urlsafe(16)
+    settings = settings_from_args(
+        args,
+        provider_secrets={**base.provider_secrets, "demo": secret},
+        admin_token=admin,
+    )
+    url = f"http://{settings.host}:{settings.port}"
+    feed_events = _read_feed(args.feed) if args.feed else None
+
+    async def simulator(server: Any) -> None:
+        while not server.started:
+            await asyncio.sleep(0.05)
+        print(f"Scoreline demo on {url}  (admin token: {admin})", flush=True)
+        if feed_events is not None:
+            await play_feed(url, secret, feed_events, args.speed)
+        else:
+            await simulate_forever(url, secret, duration=args.duration, seed=7)
+
+    return run_under_uvicorn(settings, args.log_level, simulator)
+
+
+def _read_feed(path: Path) -> list[dict[str, Any]]:
+    from entrypoints.feed_push import read_jsonl
+
+    with path.open() as handle:
+        return read_jsonl(handle)

@@ -1,0 +1,104 @@
+"""The parts: PostgreSQL, Kafka and Redis where the settings name them, embedded otherwise."""
+
+from __future__ import annotations
+
+from adapters.event_log import MemoryEventLog, SQLiteEventLog
+from adapters.game_state_view import MemoryGameStateView, open_sqlite_game_state_view
+from adapters.memory_broker import MemoryBroker
+from adapters.memory_state_cache import MemoryStateCache
+from adapters.rejected_store import MemoryRejectedStore, SQLiteRejectedStore
+from domain.ports import Broker, EventLog, RejectedStore, StateCache
+from domain.scorekeeper import Scorekeeper
+from entrypoints.composition.services import WORKERS, Services
+from entrypoints.composition.wiring import wire
+from entrypoints.settings import Settings
+from projections.follower import LogFollower
+from projections.game_state import GameStateView
+
+
+def build(settings: Settings) -> Services:
+    """Every part from the settings: production services where set, embedded otherwise."""
+    data_dir = settings.data_dir
+    if not (settings.database_url and settings.kafka_bootstrap):
+        data_dir.mkdir(parents=True, exist_ok=True)
+    writer_lock = None
+    if settings.database_url:
+        from adapters.postgres_advisory_lock import AdvisoryLock
+        from adapters.postgres_game_state_view import PostgresGameStateView
+        from adapters.postgres_rejected_store import PostgresRejectedStore
+        from adapters.postgres_schema import postgres_datastore, postgres_env
+
+        # Tables are `scoreline db upgrade`'s to create: a fleet starting at once must
+        # not race each other's DDL.
+        scorekeeper = Scorekeeper(env=postgres_env(settings.database_url, create_table=False))
+        rejected: RejectedStore = PostgresRejectedStore(settings.database_url, create=False)
+        view: GameStateView = PostgresGameStateView(postgres_datastore(settings.database_url))
+        writer_lock = AdvisoryLock(settings.database_url, "scoreline:game_state")
+    else:
+        scorekeeper = Scorekeeper(
+            env={
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(data_dir / "events.sqlite"),
+            }
+        )
+        rejected = SQLiteRejectedStore(data_dir / "rejected.sqlite")
+        view = open_sqlite_game_state_view(str(data_dir / "views.sqlite"))
+    event_log: EventLog
+    if settings.kafka_bootstrap:
+        from adapters.kafka_event_log import KafkaEventLog
+
+        event_log = KafkaEventLog(
+            settings.kafka_bootstrap,
+            topic=settings.kafka_topic,
+            partitions=settings.kafka_partitions,
+            session_timeout_ms=settings.kafka_session_timeout_ms,
+            heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+        )
+    else:
+        event_log = SQLiteEventLog(data_dir / "ingest.sqlite")
+    broker: Broker
+    cache: StateCache
+    if settings.redis_url:
+        from adapters.redis_broker import RedisBroker
+        from adapters.redis_state_cache import RedisStateCache
+
+        broker = RedisBroker(settings.redis_url, prefix=settings.redis_prefix)
+        cache = RedisStateCache(settings.redis_url, prefix=settings.redis_prefix)
+    else:
+        broker, cache = MemoryBroker(), MemoryStateCache()
+    services = wire(settings, scorekeeper, event_log, rejected, view, broker, cache)
+    services.writer_lock = writer_lock
+    if settings.database_url and "projector" in WORKERS[settings.role]:
+        from adapters.postgres_advisory_lock import AdvisoryLock
+        from adapters.postgres_history import PostgresHistory
+        from adapters.postgres_schema import postgres_datastore
+        from projections.history import HistoryProjection
+
+        history = HistoryProjection(
+            PostgresHistory(postgres_datastore(settings.database_url)), scorekeeper.name
+        )
+        services.read_models.append(
+            (
+                "history",
+                LogFollower(scorekeeper, history),
+                AdvisoryLock(settings.database_url, "scoreline:history"),
+            )
+        )
+    return services
+
+
+def build_embedded(settings: Settings) -> Services:
+    return build(settings)
+
+
+def build_in_memory(settings: Settings) -> Services:
+    scorekeeper = Scorekeeper(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    return wire(
+        settings,
+        scorekeeper,
+        MemoryEventLog(),
+        MemoryRejectedStore(),
+        MemoryGameStateView(),
+        MemoryBroker(),
+        MemoryStateCache(),
+    )

@@ -1,0 +1,148 @@
+"""The running service: every wired part, and the workers each role runs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.feed_monitor import FeedMonitor
+from domain.ingestion import Ingestion
+from domain.ports import Broker, EventLog, RejectedStore, StateCache
+from domain.recording import RecordingWorker
+from domain.scorekeeper import Scorekeeper
+from entrypoints.metrics import Metrics
+from entrypoints.settings import Settings
+from entrypoints.web.hub import Hub
+from entrypoints.web.provider_auth import ProviderAuthenticator
+from entrypoints.web.rate_limit import RateLimits
+from projections.follower import LogFollower
+from projections.game_state import GameStateView
+
+log = logging.getLogger("scoreline.composition")
+
+WORKERS = {
+    "all": ("recorder", "projector"),
+    "ingest": (),
+    "recorder": ("recorder",),
+    "projector": ("projector",),
+    "gateway": (),
+}
+
+
+@dataclass
+class Services:
+    settings: Settings
+    scorekeeper: Scorekeeper
+    event_log: EventLog
+    rejected: RejectedStore
+    view: GameStateView
+    broker: Broker
+    cache: StateCache
+    hub: Hub
+    authenticator: ProviderAuthenticator
+    ingestion: Ingestion
+    monitor: FeedMonitor
+    rate_limits: RateLimits
+    recorder: RecordingWorker
+    follower: LogFollower
+    metrics: Metrics
+    writer_lock: Any = None  # an AdvisoryLock when the read models live in PostgreSQL
+    # Further read models (name, follower, writer lock), each run by the projector role.
+    read_models: list[tuple[str, LogFollower, Any]] = field(default_factory=list)
+    listener: Any = None  # a NotificationListener in a fleet's projector
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start(self, role: str | None = None) -> None:
+        """Run the workers of ``role`` (default: the settings' role)."""
+        workers = WORKERS[role or self.settings.role]
+        if "projector" in workers:
+            self._listen_for_commits()
+            self.tasks.append(asyncio.create_task(self._project(), name="projector"))
+            for name, follower, lock in self.read_models:
+                self.tasks.append(
+                    asyncio.create_task(_run_read_model(follower, lock), name=f"projector:{name}")
+                )
+        elif self.settings.redis_url is None:
+            await self.warm_cache()
+        if "recorder" in workers:
+            self.tasks.append(asyncio.create_task(self.recorder.run(), name="recorder"))
+
+    def _listen_for_commits(self) -> None:
+        """In a fleet the recorder is another process: wake followers on its NOTIFY."""
+        channel = getattr(self.scorekeeper.recorder, "channel_name", None)
+        if not self.settings.database_url or not channel:
+            return
+        from adapters.postgres_notifications import NotificationListener
+
+        loop = asyncio.get_running_loop()
+        followers = [self.follower, *(f for _, f, _ in self.read_models)]
+
+        def wake() -> None:
+            for follower in followers:
+                loop.call_soon_threadsafe(follower.poke)
+
+        self.listener = NotificationListener(self.settings.database_url, channel, wake).start()
+
+    async def _project(self) -> None:
+        if self.writer_lock is not None:
+            await self.writer_lock.acquire()
+        await self.follower.catch_up()
+        await self.warm_cache()
+        await self.follower.run()
+
+    async def warm_cache(self) -> None:
+        """Put every game's state from the read model into the cache (after a restart)."""
+        for state in await asyncio.to_thread(self.view.states):
+            await self.cache.put(state["game_id"], state, final=state["status"] == "FINAL")
+
+    async def state(self, game_id: str) -> dict[str, Any] | None:
+        """A game's state: the cache, or on a miss (a cold game) the read model."""
+        try:
+            found = await self.cache.get(game_id)
+        except Exception as error:  # the cache is away: the read model still answers
+            log.warning("state cache unavailable: %s", error)
+            found = None
+        if found is None:
+            self.metrics.cache_miss()
+            found = await asyncio.to_thread(self.view.state, game_id)
+        else:
+            self.metrics.cache_hit()
+        return found
+
+    async def all_states(self) -> list[dict[str, Any]]:
+        """Every game's state: the cache, or the read model while the cache is away."""
+        try:
+            return await self.cache.all_states()
+        except Exception as error:
+            log.warning("state cache unavailable: %s", error)
+            return await asyncio.to_thread(self.view.states)
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self.tasks = []
+        if self.listener is not None:
+            self.listener.stop()
+        for lock in [self.writer_lock, *(lock for _, _, lock in self.read_models)]:
+            if lock is not None:
+                lock.release()
+        await self.hub.close()
+        await self.broker.close()
+        await self.cache.close()
+
+    def close(self) -> None:
+        self.event_log.close()
+        self.rejected.close()
+        self.scorekeeper.close()
+
+
+async def _run_read_model(follower: LogFollower, lock: Any) -> None:
+    if lock is not None:
+        await lock.acquire()
+    await follower.run()
