@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from entrypoints.cli import feeds, operations, serving
+from entrypoints.cli import feeds, history, operations, serving
 from entrypoints.settings import SettingsError
 
 
@@ -34,4 +34,5 @@ def build_parser() -> argparse.ArgumentParser:
     serving.add_demo_command(commands)
     feeds.add_feed_commands(commands)
     operations.add_rejected_commands(commands)
+    history.add_replay_command(commands)
     return parser

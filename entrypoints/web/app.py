@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 from entrypoints.composition import Services
 from entrypoints.metrics import metrics_endpoint
 from entrypoints.tcp_feed import serve_tcp_feed
-from entrypoints.web import games, ingest, ops
+from entrypoints.web import games, history, ingest, ops
 from entrypoints.web.health import healthz, readyz_endpoint, service_checks
 from entrypoints.web.openapi import document
 
@@ -58,7 +58,8 @@ def routes(role: str) -> list[BaseRoute]:
             Route("/", index_page),
             Route("/games", games.list_games),
             Route("/games/{game_id}", game_page),
-            Route("/games/{game_id}/state", games.game_state),
+            Route("/games/{game_id}/state", history.game_state),
+            Route("/games/{game_id}/replay", history.replay),
             Route("/games/{game_id}/events", games.game_events),
             Route("/games/{game_id}/stream", games.game_stream),
             Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),
