@@ -116,11 +116,15 @@ def document() -> dict[str, Any]:
             },
             "/games/{game_id}/state": {
                 "get": {
-                    "summary": "Current state; strong ETag, If-None-Match gives 304",
-                    "parameters": [game_id],
+                    "summary": "Current state (or as of at_version); strong ETag, 304",
+                    "parameters": [
+                        game_id,
+                        {"name": "at_version", "in": "query", "schema": {"type": "integer"}},
+                    ],
                     "responses": {
                         "200": {"description": "Game state"},
                         "304": {"description": "Unchanged"},
+                        "400": {"description": "at_version out of range", **_PROBLEM},
                         "404": {"description": "Unknown game", **_PROBLEM},
                     },
                 }
@@ -137,6 +141,21 @@ def document() -> dict[str, Any]:
                         "200": {"description": "Events"},
                         "400": {"description": "Bad paging", **_PROBLEM},
                         "404": {"description": "Unknown game", **_PROBLEM},
+                    },
+                }
+            },
+            "/games/{game_id}/replay": {
+                "get": {
+                    "summary": "A FINAL game's events over SSE at ?speed times the original pace",
+                    "parameters": [
+                        game_id,
+                        {"name": "speed", "in": "query", "schema": {"type": "number"}},
+                    ],
+                    "responses": {
+                        "200": {"description": "text/event-stream"},
+                        "400": {"description": "Bad speed", **_PROBLEM},
+                        "404": {"description": "Unknown game", **_PROBLEM},
+                        "409": {"description": "The game is not FINAL", **_PROBLEM},
                     },
                 }
             },
