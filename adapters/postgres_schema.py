@@ -147,6 +147,7 @@ def upgrade(database_url: str, *, today: date | None = None) -> list[str]:
     # Imported here: those modules build their datastores with the helpers above.
     from adapters.postgres_game_state_view import PostgresGameStateView
     from adapters.postgres_history import PostgresHistory
+    from adapters.postgres_standings import PostgresStandingsStore
     from domain.scorekeeper import Scorekeeper
 
     lines: list[str] = []
@@ -180,6 +181,12 @@ def upgrade(database_url: str, *, today: date | None = None) -> list[str]:
         )
         lines.append(
             f"history partitions: {len(partitions)} monthly, {partitions[0]} .. {partitions[-1]}"
+        )
+        standings = PostgresStandingsStore(datastore)
+        standings.create_table()
+        lines.append(
+            f"standings: tables {standings.games_table_name}, {standings.tables_table_name},"
+            f" tracking {standings.tracking_table_name}"
         )
     finally:
         datastore.close()

@@ -55,6 +55,20 @@ def _espn(args: argparse.Namespace) -> Events:
         raise ConvertError(str(error)) from None
 
 
+def _results_csv(args: argparse.Namespace) -> Events:
+    from adapters.results_csv import ResultsCsvFormatError, convert_files
+
+    matches, teams = getattr(args, "matches", None), getattr(args, "teams", None)
+    if args.paths or not (matches and teams and args.league and args.season):
+        raise ConvertError(
+            "--format results-csv takes no FILE: it needs --matches, --teams, --league, --season"
+        )
+    try:
+        return convert_files(matches, teams, league=args.league, season=args.season)
+    except ResultsCsvFormatError as error:
+        raise ConvertError(str(error)) from None
+
+
 def _by_module(module: str, error_name: str) -> Callable[[argparse.Namespace], Events]:
     def run(args: argparse.Namespace) -> Events:
         import importlib
@@ -76,4 +90,5 @@ FORMATS: dict[str, Callable[[argparse.Namespace], Events]] = {
     "nba-stats": _by_module("adapters.nba_stats", "NbaStatsFormatError"),
     "nhl-statsapi": _by_module("adapters.nhl_statsapi", "NhlStatsapiFormatError"),
     "espn-scoreboard": _espn,
+    "results-csv": _results_csv,
 }

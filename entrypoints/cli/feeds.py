@@ -20,7 +20,7 @@ def add_feed_commands(commands: Commands) -> None:
     convert.add_argument(
         "paths",
         type=Path,
-        nargs="+",
+        nargs="*",
         metavar="FILE",
         help="the provider file (ESPN: successive scoreboard snapshots)",
     )
@@ -28,6 +28,8 @@ def add_feed_commands(commands: Commands) -> None:
     convert.add_argument("--game-id", help="Scoreline's id for the game (default: provider's)")
     convert.add_argument("--home-team", help="StatsBomb: the home team's name in the file")
     convert.add_argument("--away-team", help="StatsBomb: the away team's name in the file")
+    convert.add_argument("--matches", type=Path, help="results-csv: the season's matches.csv")
+    convert.add_argument("--teams", type=Path, help="results-csv: the season's teams.csv")
     convert.add_argument("--league")
     convert.add_argument("--season")
     convert.set_defaults(run=run_feed_convert)

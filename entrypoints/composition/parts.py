@@ -14,6 +14,7 @@ from entrypoints.composition.wiring import wire
 from entrypoints.settings import Settings
 from projections.follower import LogFollower
 from projections.game_state import GameStateView
+from projections.standings import StandingsProjection, StandingsStore
 
 
 def build(settings: Settings) -> Services:
@@ -34,6 +35,11 @@ def build(settings: Settings) -> Services:
         rejected: RejectedStore = PostgresRejectedStore(settings.database_url, create=False)
         view: GameStateView = PostgresGameStateView(postgres_datastore(settings.database_url))
         writer_lock = AdvisoryLock(settings.database_url, "scoreline:game_state")
+        from adapters.postgres_standings import PostgresStandingsStore
+
+        standings: StandingsStore = PostgresStandingsStore(
+            postgres_datastore(settings.database_url)
+        )
     else:
         scorekeeper = Scorekeeper(
             env={
@@ -43,6 +49,9 @@ def build(settings: Settings) -> Services:
         )
         rejected = SQLiteRejectedStore(data_dir / "rejected.sqlite")
         view = open_sqlite_game_state_view(str(data_dir / "views.sqlite"))
+        from adapters.standings_store import open_sqlite_standings_store
+
+        standings = open_sqlite_standings_store(str(data_dir / "standings.sqlite"))
     event_log: EventLog
     if settings.kafka_bootstrap:
         from adapters.kafka_event_log import KafkaEventLog
@@ -68,6 +77,7 @@ def build(settings: Settings) -> Services:
         broker, cache = MemoryBroker(), MemoryStateCache()
     services = wire(settings, scorekeeper, event_log, rejected, view, broker, cache)
     services.writer_lock = writer_lock
+    _add_standings(services, standings)
     if settings.database_url and "projector" in WORKERS[settings.role]:
         from adapters.postgres_advisory_lock import AdvisoryLock
         from adapters.postgres_history import PostgresHistory
@@ -91,9 +101,26 @@ def build_embedded(settings: Settings) -> Services:
     return build(settings)
 
 
+def _add_standings(services: Services, standings: StandingsStore) -> None:
+    """The standings read model: served by every role, projected by the projector role."""
+    services.standings = standings
+    settings, scorekeeper = services.settings, services.scorekeeper
+    if "projector" not in WORKERS[settings.role]:
+        return
+    lock = None
+    if settings.database_url:
+        from adapters.postgres_advisory_lock import AdvisoryLock
+
+        lock = AdvisoryLock(settings.database_url, "scoreline:standings")
+    projection = StandingsProjection(standings, scorekeeper.name)
+    services.read_models.append(("standings", LogFollower(scorekeeper, projection), lock))
+
+
 def build_in_memory(settings: Settings) -> Services:
+    from adapters.standings_store import MemoryStandingsStore
+
     scorekeeper = Scorekeeper(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    return wire(
+    services = wire(
         settings,
         scorekeeper,
         MemoryEventLog(),
@@ -102,3 +129,5 @@ def build_in_memory(settings: Settings) -> Services:
         MemoryBroker(),
         MemoryStateCache(),
     )
+    _add_standings(services, MemoryStandingsStore())
+    return services

@@ -20,6 +20,7 @@ from entrypoints.web.provider_auth import ProviderAuthenticator
 from entrypoints.web.rate_limit import RateLimits
 from projections.follower import LogFollower
 from projections.game_state import GameStateView
+from projections.standings import StandingsStore
 
 log = logging.getLogger("scoreline.composition")
 
@@ -50,6 +51,7 @@ class Services:
     follower: LogFollower
     metrics: Metrics
     writer_lock: Any = None  # an AdvisoryLock when the read models live in PostgreSQL
+    standings: StandingsStore | None = None  # league tables, GET /standings/{league}/{season}
     # Further read models (name, follower, writer lock), each run by the projector role.
     read_models: list[tuple[str, LogFollower, Any]] = field(default_factory=list)
     listener: Any = None  # a NotificationListener in a fleet's projector

@@ -77,8 +77,14 @@ def wire(
     projection = GameStateProjection(view, upstream=scorekeeper.name)
     follower = LogFollower(scorekeeper, projection, publish)
 
+    services_box: list[Services] = []
+
     async def recorded(verdicts: Sequence[Verdict]) -> None:
+        """Wake every read model of this process: there is something new to project."""
         follower.poke()
+        for services in services_box:
+            for _, other, _ in services.read_models:
+                other.poke()
 
     monitor = MeteredFeedMonitor(metrics)
     ingestion = Ingestion(scorekeeper, event_log, monitor)
@@ -98,7 +104,7 @@ def wire(
         heads = event_log
         metrics.on_scrape(lambda: metrics.set_consumer_lag(consumer_lags(recorder, heads)))
     metrics.on_scrape(lambda: metrics.set_sse_connections(hub.subscriber_count()))
-    return Services(
+    services = Services(
         settings=settings,
         scorekeeper=scorekeeper,
         event_log=event_log,
@@ -117,3 +123,5 @@ def wire(
         follower=follower,
         metrics=metrics,
     )
+    services_box.append(services)
+    return services

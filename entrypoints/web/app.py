@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 from entrypoints.composition import Services
 from entrypoints.metrics import metrics_endpoint
 from entrypoints.tcp_feed import serve_tcp_feed
-from entrypoints.web import games, history, ingest, ops
+from entrypoints.web import games, history, ingest, ops, standings
 from entrypoints.web.health import healthz, readyz_endpoint, service_checks
 from entrypoints.web.openapi import document
 
@@ -62,6 +62,7 @@ def routes(role: str) -> list[BaseRoute]:
             Route("/games/{game_id}/replay", history.replay),
             Route("/games/{game_id}/events", games.game_events),
             Route("/games/{game_id}/stream", games.game_stream),
+            Route("/standings/{league}/{season}", standings.standings_table),
             Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),
         ],
     }

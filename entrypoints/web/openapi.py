@@ -174,6 +174,20 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            "/standings/{league}/{season}": {
+                "get": {
+                    "summary": "A league's table for a season; strong ETag, If-None-Match: 304",
+                    "parameters": [
+                        {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+                        for n in ("league", "season")
+                    ],
+                    "responses": {
+                        "200": {"description": "Standings, ranked by the sport's rules"},
+                        "304": {"description": "Unchanged"},
+                        "404": {"description": "Unknown standings", **_PROBLEM},
+                    },
+                }
+            },
             "/ops/rejected": {
                 "get": {
                     "summary": "Rejected payloads, raw (bearer admin token)",

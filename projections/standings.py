@@ -1,0 +1,156 @@
+"""The standings projection: league tables kept up to date from recorded Game events.
+
+It folds each game's events into the game's own Scoreboard (the same fold as the
+game-state projection) and, after every event, compares the result the game's table
+holds (``counted``) with the result the board now gives (``domain.standings.result_of``):
+if they differ, the old one is taken away and the new one added. So a game enters its
+table in the batch that records its GAME_FINAL, and a correction or retraction after
+FINAL, a move to another league or season (a new schedule) or a status leaving FINAL
+moves the table with it.
+
+Guarantees:
+- The boards, each game's counted result, the changed tables and the tracking position
+  are saved in one transaction (:meth:`StandingsStore.save`): a game's FINAL transition
+  and its place in the table are never seen apart, and a replayed batch is refused
+  (IntegrityError) instead of being counted twice.
+- A table equals the sum of the results of its games that are FINAL now, whatever the
+  corrections on the way; rebuilding from the log gives the same tables.
+- Teams are entered in their table when a game of theirs is scheduled (a table lists a
+  team from its first scheduled game on, with zero games played), and stay listed.
+- A table's ``version`` is the notification id of the latest event that changed it, so
+  it only grows and is the same after a rebuild.
+- A table belongs to one sport, the sport of the first game scheduled in it; games of
+  another sport claiming the same league and season are left out (and logged).
+- Events of other aggregates are skipped, but their notifications advance the position.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from eventsourcing.persistence import Tracking
+
+from domain.game import Game
+from domain.scoreboard import Scoreboard
+from domain.scorekeeper import recorded_event
+from domain.sports import EventType
+from domain.standings import GameResult, Table, result_of, table_key
+
+log = logging.getLogger("scoreline.standings")
+
+
+@dataclass(frozen=True)
+class StandingsGame:
+    """One game as the standings keep it: its board and the result its table holds."""
+
+    board: Scoreboard
+    counted: GameResult | None = None
+
+
+class StandingsStore(Protocol):
+    """Storage of the standings read model (adapters/standings_store.py,
+    adapters/postgres_standings.py).
+
+    Guarantees: :meth:`save` writes the games, the tables and the tracking position in
+    one transaction and refuses a position not above the stored one (IntegrityError,
+    nothing written); :meth:`game` and :meth:`table` return fresh objects the caller
+    may change; :meth:`standings` returns a committed table's public JSON or ``None``.
+    """
+
+    def save(
+        self, games: Mapping[str, StandingsGame], tables: Sequence[Table], tracking: Tracking
+    ) -> None: ...
+    def game(self, game_id: str) -> StandingsGame | None: ...
+    def table(self, league: str, season: str) -> Table | None: ...
+    def standings(self, league: str, season: str) -> dict[str, Any] | None: ...
+    def max_tracking_id(self, application_name: str) -> int | None: ...
+
+
+class StandingsProjection:
+    name = "standings"
+
+    def __init__(self, store: StandingsStore, upstream: str) -> None:
+        self.store = store
+        self.upstream = upstream
+
+    def position(self) -> int:
+        return self.store.max_tracking_id(self.upstream) or 0
+
+    def process(self, batch: Sequence[tuple[Any, int]]) -> list[Table]:
+        """Fold (domain event, notification id) pairs; save games, changed tables and
+        the last id at once. Returns the tables that changed."""
+        if not batch:
+            return []
+        run = _Batch(self.store)
+        for domain_event, notification_id in batch:
+            if isinstance(domain_event, (Game.Scheduled, Game.Recorded)):
+                run.fold(domain_event, notification_id)
+        tables = list(run.changed.values())
+        self.store.save(run.games, tables, Tracking(self.upstream, batch[-1][1]))
+        return tables
+
+
+class _Batch:
+    """The games and tables one batch reads and changes, read from the store once."""
+
+    def __init__(self, store: StandingsStore) -> None:
+        self.store = store
+        self.games: dict[str, StandingsGame] = {}
+        self.tables: dict[tuple[str, str], Table | None] = {}
+        self.changed: dict[tuple[str, str], Table] = {}
+
+    def table(self, key: tuple[str, str]) -> Table | None:
+        if key not in self.tables:
+            self.tables[key] = self.store.table(*key)
+        return self.tables[key]
+
+    def put(self, table: Table, notification_id: int) -> None:
+        key = (table.league, table.season)
+        table = replace(table, version=notification_id)
+        self.tables[key] = self.changed[key] = table
+
+    def fold(self, domain_event: Any, notification_id: int) -> None:
+        recorded = recorded_event(domain_event)
+        event = recorded.event
+        stored = self.games.get(event.game_id) or self.store.game(event.game_id)
+        board = stored.board if stored else Scoreboard.scheduled(event)
+        board.apply(event, recorded.version)
+        key = table_key(board)
+        new: GameResult | None = None
+        if key is not None:
+            table = self.table(key) or Table(key[0], key[1], board.sport)
+            scheduled = event.event_type == EventType.GAME_SCHEDULED
+            if table.sport == board.sport:
+                if scheduled or self.table(key) is None:
+                    self._enter(table, board, notification_id)
+                new = result_of(board)
+            elif scheduled:
+                log.warning(
+                    "game %s is %s, table %s/%s is %s: the game is left out",
+                    board.game_id,
+                    board.sport.value,
+                    *key,
+                    table.sport.value,
+                )
+        old = stored.counted if stored else None
+        if new != old:
+            if old is not None:
+                holder = self.table(old.key)
+                assert holder is not None, f"table {old.key} holds game {old.game_id}"
+                self.put(holder.applied(old, -1), notification_id)
+            if new is not None:
+                holder = self.table(new.key)
+                assert holder is not None
+                self.put(holder.applied(new, +1), notification_id)
+        self.games[event.game_id] = StandingsGame(board, new)
+
+    def _enter(self, table: Table, board: Scoreboard, notification_id: int) -> None:
+        s = board.schedule
+        entered = table.entered(s.home_team_id, s.home_team_name).entered(
+            s.away_team_id, s.away_team_name
+        )
+        if entered is not table or self.table((table.league, table.season)) is None:
+            self.put(entered, notification_id)
