@@ -54,6 +54,11 @@ class LogFollower:
         self._wake = asyncio.Event()
         self.position = projection.position()
 
+    def resume_from_store(self) -> None:
+        """Take the position the projection has stored: call it on becoming the writer
+        (a standby's remembered position is stale; another writer moved it on)."""
+        self.position = self.projection.position()
+
     def poke(self) -> None:
         self._wake.set()
 

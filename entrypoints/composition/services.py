@@ -91,6 +91,7 @@ class Services:
     async def _project(self) -> None:
         if self.writer_lock is not None:
             await self.writer_lock.acquire()
+        await asyncio.to_thread(self.follower.resume_from_store)
         await self.follower.catch_up()
         await self.warm_cache()
         await self.follower.run()
@@ -147,4 +148,5 @@ class Services:
 async def _run_read_model(follower: LogFollower, lock: Any) -> None:
     if lock is not None:
         await lock.acquire()
+    await asyncio.to_thread(follower.resume_from_store)
     await follower.run()

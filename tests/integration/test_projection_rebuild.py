@@ -60,3 +60,29 @@ async def test_rebuilt_view_equals_live_view_and_keeper(tmp_path: Path) -> None:
         versions = [u.version for u in published if u.game_id == game.game_id]
         assert versions == list(range(1, len(game.events) + 1))
     keeper.close()
+
+
+async def test_a_standby_taking_over_resumes_from_the_stored_position(tmp_path: Path) -> None:
+    """Two projector processes: the standby's remembered position is stale by takeover."""
+    keeper = Scorekeeper(
+        env={
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(tmp_path / "events.sqlite"),
+        }
+    )
+    game = GameScript("g")
+    game.schedule()
+    game.start()
+    first_goal = game.score(EventType.GOAL, HOME)
+    keeper.record(game.events)
+    view = open_sqlite_game_state_view(str(tmp_path / "views.sqlite"))
+    standby = LogFollower(keeper, GameStateProjection(view, keeper.name), no_publish)
+    active = LogFollower(keeper, GameStateProjection(view, keeper.name), no_publish)
+    await active.catch_up()  # the active writer projects the first three events
+    keeper.record([game.score(EventType.GOAL, AWAY)])
+    standby.resume_from_store()  # what the projector role does on taking the lock
+    await standby.catch_up()
+    state = view.state("g")
+    assert state is not None and (state["home_score"], state["away_score"]) == (1, 1)
+    assert first_goal.event_id and state["version"] == 4
+    keeper.close()
