@@ -34,5 +34,6 @@ def build_parser() -> argparse.ArgumentParser:
     serving.add_demo_command(commands)
     feeds.add_feed_commands(commands)
     operations.add_rejected_commands(commands)
+    operations.add_read_model_commands(commands)
     history.add_replay_command(commands)
     return parser

@@ -124,3 +124,36 @@ def run_rejected_replay(args: argparse.Namespace) -> int:
     except (OpsError, OSError) as error:
         print(f"scoreline rejected replay: {error}", file=sys.stderr)
         return 1
+
+
+def add_read_model_commands(commands: Commands) -> None:
+    rebuild = commands.add_parser(
+        "rebuild", help="replay the log into fresh read models and swap them in"
+    )
+    rebuild.add_argument(
+        "--projection", default="all", help="the read model to rebuild (default: all)"
+    )
+    rebuild.add_argument(
+        "--dry-run", action="store_true", help="build and compare only; swap nothing"
+    )
+    rebuild.add_argument("--data-dir", type=Path, help="embedded data directory")
+    service_options(rebuild)
+    rebuild.set_defaults(run=run_rebuild)
+    audit = commands.add_parser(
+        "audit", help="compare the read models with copies rebuilt from the log"
+    )
+    audit.add_argument("--data-dir", type=Path, help="embedded data directory")
+    service_options(audit)
+    audit.set_defaults(run=run_audit)
+
+
+def run_rebuild(args: argparse.Namespace) -> int:
+    from entrypoints.read_model_commands import rebuild
+
+    return rebuild(settings_from_args(args), args.projection, args.dry_run, sys.stdout)
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    from entrypoints.read_model_commands import audit
+
+    return audit(settings_from_args(args), sys.stdout)
