@@ -2,41 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from typing import Any
 
 import httpx
 
 from tests.e2e.conftest import BACKUP, PROVIDER, LiveServer
-from tests.shared_data import shared_file
-
-
-def converted(file_id: str, home: str, away: str) -> list[dict[str, Any]]:
-    path = shared_file(f"soccer/statsbomb/{file_id}.events.json")
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "entrypoints.cli",
-            "feed",
-            "convert",
-            "--format",
-            "statsbomb",
-            str(path),
-            "--game-id",
-            "tur-ita",
-            "--home-team",
-            home,
-            "--away-team",
-            away,
-        ],
-        capture_output=True,
-        check=True,
-        timeout=120,
-    ).stdout
-    return [json.loads(line) for line in out.decode().splitlines()]
+from tests.e2e.statsbomb_feeds import convert
 
 
 def as_backup(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -50,7 +21,7 @@ def as_backup(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def test_backup_carries_the_game_on_and_every_play_is_recorded_once(
     live_server: LiveServer,
 ) -> None:
-    primary = converted("3788741", "Turkey", "Italy")
+    primary = convert("3788741", "tur-ita", "Turkey", "Italy")
     backup = as_backup(primary)
     half = len(primary) // 2
     # Both feed the first half, interleaved; then the primary falls silent.

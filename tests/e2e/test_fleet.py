@@ -7,21 +7,17 @@ killed with SIGKILL and restarted, and their fans reconnect with Last-Event-ID.
 
 from __future__ import annotations
 
-import json
 import random
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import psycopg
 import pytest
 
 from tests.e2e.fleet import Fleet
-from tests.shared_data import shared_file
+from tests.e2e.statsbomb_feeds import convert
 from tests.sse_client import SSEReader
 
 MATCHES = [
@@ -29,32 +25,6 @@ MATCHES = [
     ("15986", "bar-gir", "Barcelona", "Girona", (2, 2)),
     ("barcelona-alaves", "bar-ala", "Barcelona", "Deportivo Alavés", (3, 0)),
 ]
-
-
-def convert(file_id: str, game_id: str, home: str, away: str) -> list[dict[str, Any]]:
-    path = shared_file(f"soccer/statsbomb/{file_id}.events.json")
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "entrypoints.cli",
-            "feed",
-            "convert",
-            "--format",
-            "statsbomb",
-            str(path),
-            "--game-id",
-            game_id,
-            "--home-team",
-            home,
-            "--away-team",
-            away,
-        ],
-        capture_output=True,
-        check=True,
-        timeout=120,
-    ).stdout
-    return [json.loads(line) for line in out.decode().splitlines()]
 
 
 @pytest.fixture

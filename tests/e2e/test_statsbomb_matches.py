@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from tests.e2e.conftest import PROVIDER, SECRET, LiveServer
-from tests.shared_data import shared_file
+from tests.e2e.statsbomb_feeds import convert, scoreline
 from tests.sse_client import SSEReader
 
 MATCHES = [
@@ -26,36 +23,6 @@ MATCHES = [
     ("barcelona-alaves", "bar-ala", "Barcelona", "Deportivo Alavés", (3, 0)),
 ]
 SCORING = {"GOAL", "OWN_GOAL", "PENALTY_GOAL"}
-
-
-def scoreline(*args: str, stdin: bytes | None = None) -> bytes:
-    done = subprocess.run(
-        [sys.executable, "-m", "entrypoints.cli", *args],
-        input=stdin,
-        capture_output=True,
-        check=False,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr.decode()
-    return done.stdout
-
-
-def convert(file_id: str, game_id: str, home: str, away: str) -> list[dict[str, Any]]:
-    path = shared_file(f"soccer/statsbomb/{file_id}.events.json")
-    out = scoreline(
-        "feed",
-        "convert",
-        "--format",
-        "statsbomb",
-        str(path),
-        "--game-id",
-        game_id,
-        "--home-team",
-        home,
-        "--away-team",
-        away,
-    )
-    return [json.loads(line) for line in out.decode().splitlines()]
 
 
 def test_three_real_matches_shuffled_with_duplicates(
