@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.events import Verdict
 from domain.feed_monitor import FeedMonitor
 from domain.ingestion import Ingestion
 from domain.ports import Broker, EventLog, RejectedStore, StateCache
@@ -100,6 +102,12 @@ class Services:
         """Put every game's state from the read model into the cache (after a restart)."""
         for state in await asyncio.to_thread(self.view.states):
             await self.cache.put(state["game_id"], state, final=state["status"] == "FINAL")
+
+    async def wake_projectors(self, verdicts: Sequence[Verdict]) -> None:
+        """The recorder's ``on_recorded``: every read model of this process has news."""
+        self.follower.poke()
+        for _, follower, _ in self.read_models:
+            follower.poke()
 
     async def state(self, game_id: str) -> dict[str, Any] | None:
         """A game's state: the cache, or on a miss (a cold game) the read model."""

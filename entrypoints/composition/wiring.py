@@ -7,7 +7,6 @@ import json
 import logging
 from collections.abc import Sequence
 
-from domain.events import Verdict
 from domain.ingestion import Ingestion
 from domain.ports import Broker, EventLog, RejectedStore, StateCache
 from domain.recording import RecordingWorker
@@ -77,15 +76,6 @@ def wire(
     projection = GameStateProjection(view, upstream=scorekeeper.name)
     follower = LogFollower(scorekeeper, projection, publish)
 
-    services_box: list[Services] = []
-
-    async def recorded(verdicts: Sequence[Verdict]) -> None:
-        """Wake every read model of this process: there is something new to project."""
-        follower.poke()
-        for services in services_box:
-            for _, other, _ in services.read_models:
-                other.poke()
-
     monitor = MeteredFeedMonitor(metrics)
     ingestion = Ingestion(scorekeeper, event_log, monitor)
     recorder = RecordingWorker(
@@ -93,7 +83,6 @@ def wire(
         event_log,
         rejected,
         gap_timeout=settings.gap_timeout,
-        on_recorded=recorded,
         on_gap=gap_filler(settings, monitor, ingestion),
         monitor=monitor,
     )
@@ -123,5 +112,5 @@ def wire(
         follower=follower,
         metrics=metrics,
     )
-    services_box.append(services)
+    recorder.on_recorded = services.wake_projectors
     return services
