@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+from adapters.provider_format import ProviderFormatError, show
 
-class EspnScoreboardFormatError(ValueError):
+__all__ = ["EspnScoreboardFormatError", "show"]
+
+
+class EspnScoreboardFormatError(ProviderFormatError):
     """The input is not an ESPN NFL scoreboard snapshot, or contradicts an earlier one."""
-
-
-def show(value: object) -> str:
-    """``repr(value)``, cut short: garbage input can be arbitrarily large."""
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:57]}..."

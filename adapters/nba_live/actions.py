@@ -13,12 +13,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.nba_live.format_error import NbaLiveFormatError, show
+from adapters.provider_format import RawFields
 
 MAX_PERIOD = 100
 SHOT_TYPES = frozenset({"2pt", "3pt", "freethrow"})  # actionType, lower case
 _CLOCK = re.compile(r"PT([0-9]{1,2})M([0-9]{1,2})(?:\.[0-9]{1,3})?S")
 _POINTS = re.compile(r"[0-9]{1,4}")
 _GAME_ID = re.compile(r"[^\s]{1,100}")
+
+_FIELDS = RawFields(NbaLiveFormatError)
+_int = _FIELDS.integer
+_text = _FIELDS.text
 
 
 @dataclass(frozen=True)
@@ -105,38 +110,6 @@ def _action(raw: object, position: int) -> Action:
         score=_score(raw, where),
         where=where,
     )
-
-
-def _int(
-    raw: Mapping[str, Any],
-    key: str,
-    where: str,
-    low: int,
-    high: int | None = None,
-    *,
-    required: bool = False,
-) -> int | None:
-    value = raw.get(key)
-    if value is None and not required:
-        return None
-    if (
-        isinstance(value, int)
-        and not isinstance(value, bool)
-        and low <= value
-        and (high is None or value <= high)
-    ):
-        return value
-    bound = f"{low}..{high}" if high is not None else f">= {low}"
-    raise NbaLiveFormatError(f"{where}: {key!r} must be an integer {bound}, not {show(value)}")
-
-
-def _text(raw: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> str | None:
-    value = raw.get(key)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str):
-        raise NbaLiveFormatError(f"{where}: {key!r} must be a string, not {show(value)}")
-    return value
 
 
 def _score(raw: Mapping[str, Any], where: str) -> tuple[int, int] | None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+from adapters.provider_format import ProviderFormatError, show
 
-class NbaLiveFormatError(ValueError):
+__all__ = ["NbaLiveFormatError", "show"]
+
+
+class NbaLiveFormatError(ProviderFormatError):
     """The input is not an NBA live play-by-play feed (or not one Scoreline can score)."""
-
-
-def show(value: object) -> str:
-    """``repr(value)``, cut short: garbage input can be arbitrarily large."""
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:57]}..."

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+from adapters.provider_format import ProviderFormatError, show
 
-class NbaStatsFormatError(ValueError):
+__all__ = ["NbaStatsFormatError", "show"]
+
+
+class NbaStatsFormatError(ProviderFormatError):
     """The input is not a stats.nba.com play-by-play (or summary) Scoreline can score."""
-
-
-def show(value: object) -> str:
-    """``repr(value)``, cut short: garbage input can be arbitrarily large."""
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:57]}..."

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeGuard
 
-from adapters.nba_stats.format_error import NbaStatsFormatError, show
+from adapters.nba_stats.format_error import NbaStatsFormatError
+from adapters.provider_format import RawFields
 
 
 def result_set(data: object, name: str, what: str) -> list[dict[str, Any]] | None:
@@ -37,22 +38,9 @@ def result_set(data: object, name: str, what: str) -> list[dict[str, Any]] | Non
     return None
 
 
-def integer(
-    row: Mapping[str, Any], key: str, where: str, low: int = 0, high: int | None = None
-) -> int | None:
-    """``row[key]``: an integer ``low..high``, or ``None`` if null or absent."""
-    value = row.get(key)
-    if value is None:
-        return None
-    if (
-        isinstance(value, int)
-        and not isinstance(value, bool)
-        and low <= value
-        and (high is None or value <= high)
-    ):
-        return value
-    bound = f"{low}..{high}" if high is not None else f">= {low}"
-    raise NbaStatsFormatError(f"{where}: {key} must be an integer {bound}, not {show(value)}")
+_FIELDS = RawFields(NbaStatsFormatError)
+integer = _FIELDS.integer
+text = _FIELDS.text
 
 
 def required(value: int | None, key: str, where: str) -> int:
@@ -60,14 +48,6 @@ def required(value: int | None, key: str, where: str) -> int:
     if value is None:
         raise NbaStatsFormatError(f"{where}: {key} is missing")
     return value
-
-
-def text(row: Mapping[str, Any], key: str, where: str) -> str | None:
-    """``row[key]``: a string, or ``None`` if null or absent."""
-    value = row.get(key)
-    if value is None or isinstance(value, str):
-        return value
-    raise NbaStatsFormatError(f"{where}: {key} must be a string, not {show(value)}")
 
 
 def _is_list(value: object) -> TypeGuard[Sequence[Any]]:

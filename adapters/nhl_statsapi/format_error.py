@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+from adapters.provider_format import ProviderFormatError, show
 
-class NhlStatsapiFormatError(ValueError):
+__all__ = ["NhlStatsapiFormatError", "show"]
+
+
+class NhlStatsapiFormatError(ProviderFormatError):
     """The input is not an NHL statsapi game feed (or not one Scoreline can score)."""
-
-
-def show(value: object) -> str:
-    """``repr(value)``, cut short: garbage input can be arbitrarily large."""
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:57]}..."

@@ -1,74 +1,25 @@
 """Checked reads of one field of a raw NHL statsapi JSON object.
 
-Each reader returns the field as a typed value (``None`` when absent or null, unless it is
-required) or raises :class:`NhlStatsapiFormatError` naming ``where`` and the value.
+The shared readers of :mod:`adapters.provider_format` raising
+:class:`NhlStatsapiFormatError`, plus the statsapi's game clock.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from adapters.nhl_statsapi.format_error import NhlStatsapiFormatError, show
+from adapters.provider_format import RawFields
 
 _MINUTES = re.compile(r"([0-9]{1,2}):([0-5][0-9])")
+_FIELDS = RawFields(NhlStatsapiFormatError)
 
-
-def obj(
-    raw: Mapping[str, Any], key: str, where: str, *, required: bool = False
-) -> Mapping[str, Any]:
-    """``raw[key]``, an object (empty when absent and not required)."""
-    value = raw.get(key)
-    if value is None and not required:
-        return {}
-    if not isinstance(value, Mapping):
-        raise NhlStatsapiFormatError(f"{where}: {key!r} must be an object, not {show(value)}")
-    return value
-
-
-def items(raw: Mapping[str, Any], key: str, where: str) -> Sequence[Any]:
-    """``raw[key]``, a list (empty when absent)."""
-    value = raw.get(key)
-    if value is None:
-        return []
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise NhlStatsapiFormatError(f"{where}: {key!r} must be a list, not {show(value)}")
-    return value
-
-
-def integer(
-    raw: Mapping[str, Any],
-    key: str,
-    where: str,
-    low: int = 0,
-    high: int | None = None,
-    *,
-    required: bool = False,
-) -> int | None:
-    """``raw[key]``, an integer ``low..high``."""
-    value = raw.get(key)
-    if value is None and not required:
-        return None
-    if (
-        isinstance(value, int)
-        and not isinstance(value, bool)
-        and low <= value
-        and (high is None or value <= high)
-    ):
-        return value
-    bound = f"{low}..{high}" if high is not None else f">= {low}"
-    raise NhlStatsapiFormatError(f"{where}: {key!r} must be an integer {bound}, not {show(value)}")
-
-
-def text(raw: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> str | None:
-    """``raw[key]``, a string."""
-    value = raw.get(key)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str):
-        raise NhlStatsapiFormatError(f"{where}: {key!r} must be a string, not {show(value)}")
-    return value
+obj = _FIELDS.obj
+items = _FIELDS.items
+integer = _FIELDS.integer
+text = _FIELDS.text
 
 
 def minutes(raw: Mapping[str, Any], key: str, where: str) -> int | None:

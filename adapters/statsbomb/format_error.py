@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+from adapters.provider_format import ProviderFormatError, show
 
-class StatsBombFormatError(ValueError):
+__all__ = ["StatsBombFormatError", "show"]
+
+
+class StatsBombFormatError(ProviderFormatError):
     """The input is not a StatsBomb events file (or does not match the teams given)."""
-
-
-def show(value: object) -> str:
-    """``repr(value)``, cut short: garbage input can be arbitrarily large."""
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:57]}..."

@@ -1,39 +1,23 @@
 """Checked reads of one field of a raw StatsBomb JSON object.
 
-Each reader returns the field as a typed value or raises :class:`StatsBombFormatError`
-naming ``where`` (the event, e.g. ``"event 3 (index 4)"``) and the offending value.
+The shared readers of :mod:`adapters.provider_format` raising :class:`StatsBombFormatError`
+(``where`` is the event, e.g. ``"event 3 (index 4)"``), plus StatsBomb's ``{"id", "name"}`` pairs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeGuard
+from typing import Any
 
+from adapters.provider_format import RawFields, is_int
 from adapters.statsbomb.format_error import StatsBombFormatError, show
 
-
-def is_int(value: object) -> TypeGuard[int]:
-    """Whether ``value`` is a JSON integer (an ``int``, not a ``bool``)."""
-    return isinstance(value, int) and not isinstance(value, bool)
+__all__ = ["id_and_name", "int_field", "is_int", "name_of", "object_field"]
 
 
-def int_field(raw: Mapping[str, Any], key: str, where: str, low: int, high: int | None) -> int:
-    """``raw[key]``, an integer ``low..high`` (no upper bound when ``high`` is None)."""
-    value = raw.get(key)
-    if is_int(value) and low <= value and (high is None or value <= high):
-        return value
-    bound = f"{low}..{high}" if high is not None else f">= {low}"
-    raise StatsBombFormatError(f"{where}: {key!r} must be an integer {bound}, not {show(value)}")
-
-
-def object_field(raw: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any] | None:
-    """``raw[key]`` when it is an object; ``None`` when absent or null."""
-    value = raw.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise StatsBombFormatError(f"{where}: {key!r} must be an object, not {show(value)}")
-    return value
+_FIELDS = RawFields(StatsBombFormatError)
+object_field = _FIELDS.optional_object
+int_field = _FIELDS.required_integer
 
 
 def name_of(raw: Mapping[str, Any], key: str, where: str) -> str | None:
