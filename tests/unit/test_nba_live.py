@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -14,9 +14,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.nba_live import NbaLiveFormatError, convert
-from domain.events import GameEvent
-from domain.scoreboard import Scoreboard
-from domain.scorekeeper import Scorekeeper
+from tests.converted_feeds import (
+    check_converted_feed,
+    memory_keeper,
+    provider_row,
+    record_natives,
+    replay_row_by_row,
+    score_of,
+    scoreboard_of,
+)
 from tests.shared_data import shared_file
 
 FEED = "basketball/nba/0022000001.live-playbyplay.json"
@@ -44,72 +50,18 @@ def _with(actions: Sequence[Any]) -> dict[str, Any]:
     return {"game": {"gameId": GAME, "actions": list(actions)}}
 
 
-def _keeper() -> Scorekeeper:
-    return Scorekeeper(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-
-
-def _record(keeper: Scorekeeper, natives: Sequence[Mapping[str, Any]]) -> list[str]:
-    verdicts = keeper.record([GameEvent.from_dict(dict(e)) for e in natives])
-    return [f"{v.event_id}: {v.outcome} {v.reason}" for v in verdicts if v.outcome != "recorded"]
-
-
-def _board(keeper: Scorekeeper, game_id: str = GAME) -> Scoreboard:
-    board = keeper.scoreboard(game_id)
-    assert board is not None
-    return board
-
-
-def _action_number(native: Mapping[str, Any]) -> int | None:
-    parts = native["event_id"].split(":")
-    return int(parts[2]) if len(parts) > 2 and parts[1] == "action" else None
-
-
-def _check_structure(natives: list[dict[str, Any]]) -> None:
-    """The invariants convert() promises for every output."""
-    assert [e["sequence_number"] for e in natives] == list(range(1, len(natives) + 1))
-    ids = [e["event_id"] for e in natives]
-    assert len(set(ids)) == len(ids)
-    types = [e["event_type"] for e in natives]
-    assert types[0] == "GAME_SCHEDULED"
-    assert types.count("GAME_STARTED") <= 1 and types.count("GAME_FINAL") <= 1
-    if "GAME_STARTED" in types:
-        assert types.index("GAME_STARTED") == 1
-    if "GAME_FINAL" in types:
-        assert types[-1] == "GAME_FINAL"
-    schedule = natives[0]["schedule"]
-    for e in natives:
-        assert e["team_id"] in (None, schedule["home_team_id"], schedule["away_team_id"])
-        GameEvent.from_dict(e)
-
-
 # ------------------------------------------------------------------ the real game
 def test_running_score_after_every_action_equals_the_providers() -> None:
-    actions = _actions()
+    actions = {action["actionNumber"]: action for action in _actions()}
     natives = convert(_feed())
-    rows: dict[int, list[dict[str, Any]]] = {}
-    pending: list[dict[str, Any]] = []  # GAME_STARTED goes with the row after it
-    for native in natives[1:]:
-        number = _action_number(native)
-        if number is None:
-            pending.append(native)
-        else:
-            rows.setdefault(number, []).extend([*pending, native])
-            pending = []
-    assert pending == []
-    keeper = _keeper()
-    assert _record(keeper, natives[:1]) == []
-    replayed = natives[:1]
-    for action in actions:
-        batch = rows.get(action["actionNumber"], [])
-        replayed += batch
-        assert _record(keeper, batch) == []
-        board = _board(keeper)
+    keeper = memory_keeper()
+    for number, batch, board in replay_row_by_row(keeper, natives, "action", actions):
+        action = actions[number]
         expected = (int(action["scoreHome"]), int(action["scoreAway"]))
-        assert (board.home_score, board.away_score) == expected, action["actionNumber"]
+        assert (board.home_score, board.away_score) == expected, number
         if batch:
             assert board.current_period == action["period"]
-    assert replayed == natives  # row by row is the output's own order
-    board = _board(keeper)
+    board = scoreboard_of(keeper, GAME)
     assert board.status == "FINAL"
     assert (board.home_score, board.away_score) == (125, 99)
     assert board.public()["period_name"] == "Q4"
@@ -118,7 +70,7 @@ def test_running_score_after_every_action_equals_the_providers() -> None:
 
 def test_real_game_structure_and_schedule() -> None:
     natives = convert(_feed())
-    _check_structure(natives)
+    check_converted_feed(natives)
     assert natives[0]["schedule"] == {
         "home_team_id": BKN,
         "away_team_id": GSW,
@@ -177,7 +129,7 @@ def test_conversion_is_stable_and_ids_come_from_action_numbers() -> None:
     assert convert(shuffled) == first == convert(_feed())
     numbers = {a["actionNumber"] for a in _actions()}
     for e in first[2:]:
-        number = _action_number(e)
+        number = provider_row(e, "action")
         assert number in numbers and e["event_id"].startswith(f"{GAME}:action:{number}")
     assert convert(_feed(), game_id="nba:g1")[5]["event_id"] == first[5]["event_id"]
 
@@ -189,10 +141,13 @@ def test_a_later_poll_appends_exactly_what_is_new(seen: int) -> None:
     earlier = convert(_with(actions[:seen]))
     later = convert(_feed(), previous=earlier)
     assert later == convert(_feed())  # same ids, numbers and contents as one conversion
-    keeper = _keeper()
-    assert _record(keeper, earlier) == []
-    assert _record(keeper, later[len(earlier) :]) == []
-    assert (_board(keeper).home_score, _board(keeper).away_score) == (125, 99)
+    keeper = memory_keeper()
+    assert record_natives(keeper, earlier) == []
+    assert record_natives(keeper, later[len(earlier) :]) == []
+    assert score_of(keeper, GAME) == (
+        125,
+        99,
+    )
 
 
 def test_edited_and_deleted_actions_are_corrected_and_retracted() -> None:
@@ -215,9 +170,12 @@ def test_edited_and_deleted_actions_are_corrected_and_retracted() -> None:
     edited = max(i for i, a in enumerate(polled) if a.get("shotResult") == "Made")
     polled[edited]["description"] = "edited later"
     earlier = convert(_with(polled))
-    keeper = _keeper()
-    assert _record(keeper, earlier) == []
-    assert (_board(keeper).home_score, _board(keeper).away_score) == (126, 100)
+    keeper = memory_keeper()
+    assert record_natives(keeper, earlier) == []
+    assert score_of(keeper, GAME) == (
+        126,
+        100,
+    )
     later = convert(_feed(), previous=earlier)
     assert later[: len(earlier)] == earlier
     added = later[len(earlier) :]
@@ -227,9 +185,12 @@ def test_edited_and_deleted_actions_are_corrected_and_retracted() -> None:
         ("EVENT_CORRECTED", f"{GAME}:action:{polled[edited]['actionNumber']}"),
     ]
     assert added[1]["correction"]["event_type"] == "TWO_POINTER"
-    assert _record(keeper, added) == []
-    assert (_board(keeper).home_score, _board(keeper).away_score) == (125, 99)
-    assert _board(keeper).status == "FINAL"
+    assert record_natives(keeper, added) == []
+    assert score_of(keeper, GAME) == (
+        125,
+        99,
+    )
+    assert scoreboard_of(keeper, GAME).status == "FINAL"
     assert convert(_feed(), previous=later) == later  # nothing new: nothing added
 
 
@@ -245,16 +206,16 @@ def test_a_deleted_action_that_comes_back_is_sent_again() -> None:
     first = convert(_with(actions))
     second = convert(_with(without), previous=first)
     third = convert(_with(actions), previous=second)
-    keeper = _keeper()
+    keeper = memory_keeper()
     for log, before in ((first, 0), (second, len(first)), (third, len(second))):
-        assert _record(keeper, log[before:]) == []
-        _check_structure(log)
+        assert record_natives(keeper, log[before:]) == []
+        check_converted_feed(log)
     basket_id = f"{GAME}:action:{basket['actionNumber']}"
     assert [(e["event_type"], e["references_event_id"]) for e in second[len(first) :]] == [
         ("EVENT_RETRACTED", basket_id)
     ]
     assert [e["event_id"] for e in third[len(second) :]] == [f"{basket_id}#2"]
-    board = _board(keeper)
+    board = scoreboard_of(keeper, GAME)
     assert (board.home_score, board.away_score) == (
         int(actions[-1]["scoreHome"]),
         int(actions[-1]["scoreAway"]),
@@ -269,9 +230,9 @@ def test_a_poll_before_any_points_needs_the_teams_and_names_come_later() -> None
     added = later[len(earlier) :]
     assert added[0]["event_id"] == f"{GAME}:scheduled#2"
     assert added[0]["schedule"]["home_team_name"] == "BKN"
-    keeper = _keeper()
-    assert _record(keeper, earlier) == [] and _record(keeper, added) == []
-    board = _board(keeper)
+    keeper = memory_keeper()
+    assert record_natives(keeper, earlier) == [] and record_natives(keeper, added) == []
+    board = scoreboard_of(keeper, GAME)
     assert (board.home_score, board.away_score, board.schedule.away_team_name) == (125, 99, "GSW")
 
 
@@ -309,7 +270,7 @@ def test_running_score_wins_over_the_shot_type_and_fixes_are_recorded() -> None:
         _shot(7, "freethrow", GSW, 3, 3, result="Missed"),
     ]
     natives = convert(_with(actions))
-    _check_structure(natives)
+    check_converted_feed(natives)
     kinds = [(e["event_id"].split(":", 1)[1], e["event_type"]) for e in natives[3:]]
     assert kinds == [
         ("action:2", "THREE_POINTER"),
@@ -319,9 +280,12 @@ def test_running_score_wins_over_the_shot_type_and_fixes_are_recorded() -> None:
         ("action:6:fix-home", "EVENT_RETRACTED"),
         ("action:7", "SHOT"),
     ]
-    keeper = _keeper()
-    assert _record(keeper, natives) == []
-    assert (_board(keeper).home_score, _board(keeper).away_score) == (3, 3)
+    keeper = memory_keeper()
+    assert record_natives(keeper, natives) == []
+    assert score_of(keeper, GAME) == (
+        3,
+        3,
+    )
 
 
 def test_a_running_score_no_play_explains_is_refused() -> None:
@@ -357,9 +321,9 @@ def test_overtime_periods_continue_the_numbering() -> None:
         _act(5, "game", 2, 3, subType="end", period=5, clock="PT00M00.00S"),
     ]
     natives = convert(_with(actions))
-    keeper = _keeper()
-    assert _record(keeper, natives) == []
-    board = _board(keeper)
+    keeper = memory_keeper()
+    assert record_natives(keeper, natives) == []
+    board = scoreboard_of(keeper, GAME)
     assert (board.current_period, board.public()["period_name"], board.status) == (5, "OT", "FINAL")
     assert natives[-2]["clock_seconds"] == 250
 
@@ -438,7 +402,7 @@ def test_arbitrary_json_is_refused_with_nba_live_format_error(value: Any) -> Non
     for data in (value, {"game": value}, {"game": {"gameId": GAME, "actions": value}}):
         result = _convert_or_refuse(data)
         if result is not None:
-            _check_structure(result)
+            check_converted_feed(result)
 
 
 @st.composite
@@ -461,8 +425,8 @@ def _corrupted_feed(draw: st.DrawFn) -> dict[str, Any]:
 def test_corrupted_real_feed_is_refused_or_fully_recorded(data: dict[str, Any]) -> None:
     result = _convert_or_refuse(data)
     if result is not None:
-        _check_structure(result)
-        assert _record(_keeper(), result) == []
+        check_converted_feed(result)
+        assert record_natives(memory_keeper(), result) == []
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -14,9 +14,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.nba_stats import NbaStatsFormatError, convert
-from domain.events import GameEvent
-from domain.scoreboard import Scoreboard
-from domain.scorekeeper import Scorekeeper
+from tests.converted_feeds import (
+    check_converted_feed,
+    memory_keeper,
+    provider_row,
+    record_natives,
+    replay_row_by_row,
+    score_of,
+    scoreboard_of,
+)
 from tests.shared_data import shared_file
 
 PLAY_BY_PLAY = "basketball/nba/0021600270.stats-playbyplayv2.json"
@@ -64,77 +70,26 @@ def _with(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return {"resultSets": [{"name": "PlayByPlay", "headers": headers, "rowSet": row_set}]}
 
 
-def _keeper() -> Scorekeeper:
-    return Scorekeeper(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-
-
-def _record(keeper: Scorekeeper, natives: Sequence[Mapping[str, Any]]) -> list[str]:
-    verdicts = keeper.record([GameEvent.from_dict(dict(e)) for e in natives])
-    return [f"{v.event_id}: {v.outcome} {v.reason}" for v in verdicts if v.outcome != "recorded"]
-
-
-def _board(keeper: Scorekeeper, game_id: str = GAME) -> Scoreboard:
-    board = keeper.scoreboard(game_id)
-    assert board is not None
-    return board
-
-
-def _eventnum(native: Mapping[str, Any]) -> int | None:
-    parts = native["event_id"].split(":")
-    return int(parts[2]) if len(parts) > 2 and parts[1] == "eventnum" else None
-
-
 def _score(row: Mapping[str, Any]) -> tuple[int, int]:
     away, home = (int(part) for part in row["SCORE"].split(" - "))
     return home, away
 
 
-def _check_structure(natives: list[dict[str, Any]]) -> None:
-    assert [e["sequence_number"] for e in natives] == list(range(1, len(natives) + 1))
-    ids = [e["event_id"] for e in natives]
-    assert len(set(ids)) == len(ids)
-    types = [e["event_type"] for e in natives]
-    assert types[0] == "GAME_SCHEDULED"
-    assert types.count("GAME_STARTED") <= 1 and types.count("GAME_FINAL") <= 1
-    if "GAME_STARTED" in types:
-        assert types.index("GAME_STARTED") == 1
-    if "GAME_FINAL" in types:
-        assert types[-1] == "GAME_FINAL"
-    schedule = natives[0]["schedule"]
-    for e in natives:
-        assert e["team_id"] in (None, schedule["home_team_id"], schedule["away_team_id"])
-        GameEvent.from_dict(e)
-
-
 # ------------------------------------------------------------------ the real game
 def test_running_score_after_every_scoring_row_equals_score() -> None:
-    rows = _rows()
+    rows = {row["EVENTNUM"]: row for row in _rows()}
     natives = convert(_answer(), summary=_summary())
-    by_row: dict[int, list[dict[str, Any]]] = {}
-    pending: list[dict[str, Any]] = []  # GAME_STARTED goes with the row after it
-    for native in natives[1:]:
-        number = _eventnum(native)
-        if number is None:
-            pending.append(native)
-        else:
-            by_row.setdefault(number, []).extend([*pending, native])
-            pending = []
-    keeper = _keeper()
-    assert _record(keeper, natives[:1]) == []
-    replayed = natives[:1]
+    keeper = memory_keeper()
     checked = 0
-    for row in rows:
-        batch = by_row.get(row["EVENTNUM"], [])
-        replayed += batch
-        assert _record(keeper, batch) == []
-        board = _board(keeper)
+    for number, batch, board in replay_row_by_row(keeper, natives, "eventnum", rows):
+        row = rows[number]
         if row["SCORE"] is not None:
             checked += 1
-            assert (board.home_score, board.away_score) == _score(row), row["EVENTNUM"]
+            assert (board.home_score, board.away_score) == _score(row), number
         if batch:
             assert board.current_period == row["PERIOD"]
-    assert checked == sum(row["SCORE"] is not None for row in rows) == 138
-    assert replayed == natives
+    assert checked == sum(row["SCORE"] is not None for row in rows.values()) == 138
+    board = scoreboard_of(keeper, GAME)
     assert board.status == "FINAL"
     assert (board.home_score, board.away_score) == (126, 115)
     assert (board.current_period, board.public()["period_name"]) == (5, "OT")
@@ -142,7 +97,7 @@ def test_running_score_after_every_scoring_row_equals_score() -> None:
 
 def test_real_game_structure_and_schedule() -> None:
     natives = convert(_answer())
-    _check_structure(natives)
+    check_converted_feed(natives)
     assert natives[0]["schedule"] == {
         "home_team_id": OKC,
         "away_team_id": WAS,
@@ -213,7 +168,7 @@ def test_every_row_maps_to_its_event() -> None:
     official = by_id[f"{GAME}:eventnum:157"]
     assert (official["event_type"], official["team_id"]) == ("TIMEOUT", None)
     substitution = next(e for e in natives if e["event_type"] == "SUBSTITUTION")
-    row = next(r for r in rows if r["EVENTNUM"] == _eventnum(substitution))
+    row = next(r for r in rows if r["EVENTNUM"] == provider_row(substitution, "eventnum"))
     assert substitution["player_id"] == str(row["PLAYER1_ID"])  # the player going off
     assert by_id.get(f"{GAME}:eventnum:1") is None  # the jump ball gives no event
 
@@ -222,7 +177,7 @@ def test_conversion_is_stable_and_ids_come_from_eventnum() -> None:
     first = convert(_answer())
     assert convert(_answer()) == first
     numbers = {r["EVENTNUM"] for r in _rows()}
-    assert all(_eventnum(e) in numbers for e in first[2:])
+    assert all(provider_row(e, "eventnum") in numbers for e in first[2:])
     assert [e["event_id"] for e in convert(_answer(), game_id="x")] == [
         e["event_id"] for e in first
     ]
@@ -234,14 +189,17 @@ def test_regulation_ending_tied_is_not_final_and_overtime_follows() -> None:
     end_of_regulation = next(i for i, r in enumerate(rows) if r["EVENTNUM"] == 544)
     earlier = convert(_with(rows[: end_of_regulation + 1]))
     assert "GAME_FINAL" not in [e["event_type"] for e in earlier]
-    keeper = _keeper()
-    assert _record(keeper, earlier) == []
-    board = _board(keeper)
+    keeper = memory_keeper()
+    assert record_natives(keeper, earlier) == []
+    board = scoreboard_of(keeper, GAME)
     assert (board.status, board.home_score, board.away_score) == ("LIVE", 105, 105)
     later = convert(_answer(), previous=earlier)
     assert later == convert(_answer())
-    assert _record(keeper, later[len(earlier) :]) == []
-    assert (_board(keeper).status, _board(keeper).home_score) == ("FINAL", 126)
+    assert record_natives(keeper, later[len(earlier) :]) == []
+    assert (scoreboard_of(keeper, GAME).status, scoreboard_of(keeper, GAME).home_score) == (
+        "FINAL",
+        126,
+    )
 
 
 @pytest.mark.parametrize("seen", [10, 200, 539])
@@ -266,9 +224,12 @@ def test_a_basket_changed_from_two_to_three_is_corrected() -> None:
     assert [(e["event_type"], e["correction"]["event_type"]) for e in added] == [
         ("EVENT_CORRECTED", "TWO_POINTER")
     ]
-    keeper = _keeper()
-    assert _record(keeper, later) == []
-    assert (_board(keeper).home_score, _board(keeper).away_score) == (126, 115)
+    keeper = memory_keeper()
+    assert record_natives(keeper, later) == []
+    assert score_of(keeper, GAME) == (
+        126,
+        115,
+    )
 
 
 # ---------------------------------------------------------------- small answers
@@ -307,9 +268,13 @@ def test_a_made_shot_is_worth_what_the_score_says() -> None:
         "PERIOD_END",
         "GAME_FINAL",
     ]
-    keeper = _keeper()
-    assert _record(keeper, natives) == []
-    assert (_board(keeper).home_score, _board(keeper).away_score, _board(keeper).status) == (
+    keeper = memory_keeper()
+    assert record_natives(keeper, natives) == []
+    assert (
+        scoreboard_of(keeper, GAME).home_score,
+        scoreboard_of(keeper, GAME).away_score,
+        scoreboard_of(keeper, GAME).status,
+    ) == (
         3,
         2,
         "FINAL",
@@ -387,7 +352,7 @@ def test_arbitrary_json_is_refused_with_nba_stats_format_error(value: Any) -> No
     ):
         result = _convert_or_refuse(data)
         if result is not None:
-            _check_structure(result)
+            check_converted_feed(result)
     assert _convert_or_refuse(_with(_rows()[:5]), summary=value) is None or value is None
 
 
@@ -410,8 +375,8 @@ def _corrupted_answer(draw: st.DrawFn) -> dict[str, Any]:
 def test_corrupted_real_answer_is_refused_or_fully_recorded(data: dict[str, Any]) -> None:
     result = _convert_or_refuse(data)
     if result is not None:
-        _check_structure(result)
-        assert _record(_keeper(), result) == []
+        check_converted_feed(result)
+        assert record_natives(memory_keeper(), result) == []
 
 
 @settings(max_examples=100, deadline=None)
@@ -424,4 +389,4 @@ def test_corrupted_summary_is_refused_or_agrees(data: st.DataObject) -> None:
     row[data.draw(st.integers(0, len(row) - 1))] = data.draw(JSON)
     result = _convert_or_refuse(_with(_rows()[:60]), summary=summary)
     if result is not None:
-        _check_structure(result)
+        check_converted_feed(result)

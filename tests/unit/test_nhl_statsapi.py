@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
@@ -14,9 +14,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.nhl_statsapi import NhlStatsapiFormatError, convert
-from domain.events import GameEvent
-from domain.scoreboard import Scoreboard
-from domain.scorekeeper import Scorekeeper
+from tests.converted_feeds import (
+    check_converted_feed,
+    memory_keeper,
+    provider_row,
+    record_natives,
+    replay_row_by_row,
+    score_of,
+    scoreboard_of,
+)
 from tests.shared_data import shared_file
 
 FEED = "hockey/nhl/2015030411.feed-live.json"
@@ -76,70 +82,18 @@ def _with(plays: Sequence[Any], game_type: str = "P") -> dict[str, Any]:
     }
 
 
-def _keeper() -> Scorekeeper:
-    return Scorekeeper(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-
-
-def _record(keeper: Scorekeeper, natives: Sequence[Mapping[str, Any]]) -> list[str]:
-    verdicts = keeper.record([GameEvent.from_dict(dict(e)) for e in natives])
-    return [f"{v.event_id}: {v.outcome} {v.reason}" for v in verdicts if v.outcome != "recorded"]
-
-
-def _board(keeper: Scorekeeper, game_id: str = GAME) -> Scoreboard:
-    board = keeper.scoreboard(game_id)
-    assert board is not None
-    return board
-
-
-def _event_idx(native: Mapping[str, Any]) -> int | None:
-    parts = native["event_id"].split(":")
-    return int(parts[2]) if len(parts) > 2 and parts[1] == "eventidx" else None
-
-
-def _check_structure(natives: list[dict[str, Any]]) -> None:
-    assert [e["sequence_number"] for e in natives] == list(range(1, len(natives) + 1))
-    ids = [e["event_id"] for e in natives]
-    assert len(set(ids)) == len(ids)
-    types = [e["event_type"] for e in natives]
-    assert types[0] == "GAME_SCHEDULED"
-    assert types.count("GAME_STARTED") <= 1 and types.count("GAME_FINAL") <= 1
-    if "GAME_STARTED" in types:
-        assert types.index("GAME_STARTED") == 1
-    if "GAME_FINAL" in types:
-        assert types[-1] == "GAME_FINAL"
-    schedule = natives[0]["schedule"]
-    for e in natives:
-        assert e["team_id"] in (None, schedule["home_team_id"], schedule["away_team_id"])
-        GameEvent.from_dict(e)
-
-
 # ------------------------------------------------------------------ the real game
 def test_running_score_after_every_play_equals_about_goals() -> None:
-    plays = _plays()
+    plays = {play["about"]["eventIdx"]: play["about"] for play in _plays()}
     natives = convert(_feed())
-    by_play: dict[int, list[dict[str, Any]]] = {}
-    pending: list[dict[str, Any]] = []  # GAME_STARTED goes with the play after it
-    for native in natives[1:]:
-        index = _event_idx(native)
-        if index is None:
-            pending.append(native)
-        else:
-            by_play.setdefault(index, []).extend([*pending, native])
-            pending = []
-    keeper = _keeper()
-    assert _record(keeper, natives[:1]) == []
-    replayed = natives[:1]
-    for play in plays:
-        about = play["about"]
-        batch = by_play.get(about["eventIdx"], [])
-        replayed += batch
-        assert _record(keeper, batch) == []
-        board = _board(keeper)
+    keeper = memory_keeper()
+    for index, batch, board in replay_row_by_row(keeper, natives, "eventidx", plays):
+        about = plays[index]
         goals = about["goals"]
         assert (board.home_score, board.away_score) == (goals["home"], goals["away"]), about
         if batch:
             assert board.current_period == about["period"]
-    assert replayed == natives
+    board = scoreboard_of(keeper, GAME)
     assert board.status == "FINAL"
     assert (board.home_score, board.away_score) == (3, 2)
     assert (board.current_period, board.public()["period_name"]) == (3, "P3")
@@ -148,7 +102,7 @@ def test_running_score_after_every_play_equals_about_goals() -> None:
 
 def test_real_game_structure_and_schedule() -> None:
     natives = convert(_feed())
-    _check_structure(natives)
+    check_converted_feed(natives)
     assert natives[0]["schedule"] == {
         "home_team_id": PIT,
         "away_team_id": SJS,
@@ -194,14 +148,14 @@ def test_every_play_maps_to_its_event() -> None:
     penalty = next(e for e in natives if e["event_type"] == "PENALTY")
     assert (penalty["team_id"], penalty["player_id"]) == (SJS, "8464977")  # Zubrus, PenaltyOn
     # GAME_SCHEDULED, PERIOD_READY, PERIOD_OFFICIAL, faceoffs, hits, stops: no events
-    assert all(_event_idx(e) not in (0, 1, 120) for e in natives)
+    assert all(provider_row(e, "eventidx") not in (0, 1, 120) for e in natives)
 
 
 def test_conversion_is_stable_and_ids_come_from_event_idx() -> None:
     first = convert(_feed())
     assert convert(_feed()) == first
     indexes = {p["about"]["eventIdx"] for p in _plays()}
-    assert all(_event_idx(e) in indexes for e in first[2:])
+    assert all(provider_row(e, "eventidx") in indexes for e in first[2:])
     assert [e["event_id"] for e in convert(_feed(), game_id="nhl:x")] == [
         e["event_id"] for e in first
     ]
@@ -213,9 +167,15 @@ def test_a_later_poll_appends_exactly_what_is_new(seen: int) -> None:
     earlier = convert(_real_with(_plays()[:seen]))
     later = convert(_feed(), previous=earlier)
     assert later == convert(_feed())
-    keeper = _keeper()
-    assert _record(keeper, earlier) == [] and _record(keeper, later[len(earlier) :]) == []
-    assert (_board(keeper).home_score, _board(keeper).away_score) == (3, 2)
+    keeper = memory_keeper()
+    assert (
+        record_natives(keeper, earlier) == []
+        and record_natives(keeper, later[len(earlier) :]) == []
+    )
+    assert score_of(keeper, GAME) == (
+        3,
+        2,
+    )
 
 
 def test_a_goal_removed_after_a_challenge_is_retracted() -> None:
@@ -231,9 +191,12 @@ def test_a_goal_removed_after_a_challenge_is_retracted() -> None:
     assert [(e["event_type"], e["references_event_id"]) for e in added] == [
         ("EVENT_RETRACTED", f"{GAME}:eventidx:142")
     ]
-    keeper = _keeper()
-    assert _record(keeper, later) == []
-    assert (_board(keeper).home_score, _board(keeper).away_score) == (3, 1)
+    keeper = memory_keeper()
+    assert record_natives(keeper, later) == []
+    assert score_of(keeper, GAME) == (
+        3,
+        1,
+    )
 
 
 def test_a_goal_left_in_the_feed_but_taken_off_the_score_is_retracted() -> None:
@@ -245,9 +208,12 @@ def test_a_goal_left_in_the_feed_but_taken_off_the_score_is_retracted() -> None:
     fix = next(e for e in natives if e["event_type"] == "EVENT_RETRACTED")
     assert fix["references_event_id"] == f"{GAME}:eventidx:142"
     assert fix["event_id"] == f"{GAME}:eventidx:{plays[at + 1]['about']['eventIdx']}:fix-away"
-    keeper = _keeper()
-    assert _record(keeper, natives) == []
-    assert (_board(keeper).home_score, _board(keeper).away_score) == (3, 1)
+    keeper = memory_keeper()
+    assert record_natives(keeper, natives) == []
+    assert score_of(keeper, GAME) == (
+        3,
+        1,
+    )
 
 
 # ----------------------------------------------------------- overtime, shoot-out
@@ -299,9 +265,9 @@ def test_regular_season_overtime_is_five_minutes_and_the_playoffs_twenty() -> No
         natives = convert(_with(plays, game_type))
         winner = next(e for e in natives if e["event_id"].endswith(":eventidx:5"))
         assert (winner["period"], winner["clock_seconds"]) == (4, length - 90)
-        keeper = _keeper()
-        assert _record(keeper, natives) == []
-        board = _board(keeper)
+        keeper = memory_keeper()
+        assert record_natives(keeper, natives) == []
+        board = scoreboard_of(keeper, GAME)
         assert (board.home_score, board.away_score, board.status) == (2, 1, "FINAL")
         assert board.public()["period_name"] == "OT"
 
@@ -330,9 +296,9 @@ def test_shootout_goals_are_tallied_apart() -> None:
         "GAME_FINAL",
     ]
     assert all(e["clock_seconds"] is None for e in natives if e["period"] == 5)
-    keeper = _keeper()
-    assert _record(keeper, natives) == []
-    board = _board(keeper)
+    keeper = memory_keeper()
+    assert record_natives(keeper, natives) == []
+    board = scoreboard_of(keeper, GAME)
     assert (board.home_score, board.away_score) == (1, 1)
     assert (board.shootout_home, board.shootout_away, board.status) == (2, 1, "FINAL")
 
@@ -408,7 +374,7 @@ def test_arbitrary_json_is_refused_with_nhl_statsapi_format_error(value: Any) ->
     ):
         result = _convert_or_refuse(data)
         if result is not None:
-            _check_structure(result)
+            check_converted_feed(result)
 
 
 def _garble(draw: Callable[..., Any], value: Any, depth: int = 0) -> Any:
@@ -435,8 +401,8 @@ def _corrupted_feed(draw: st.DrawFn) -> dict[str, Any]:
 def test_corrupted_real_feed_is_refused_or_fully_recorded(data: dict[str, Any]) -> None:
     result = _convert_or_refuse(data)
     if result is not None:
-        _check_structure(result)
-        assert _record(_keeper(), result) == []
+        check_converted_feed(result)
+        assert record_natives(memory_keeper(), result) == []
 
 
 @settings(max_examples=100, deadline=None)
@@ -446,4 +412,4 @@ def test_corrupted_game_data_is_refused_or_converts(data: st.DataObject) -> None
     feed["gameData"] = _garble(data.draw, feed["gameData"])
     result = _convert_or_refuse(feed)
     if result is not None:
-        _check_structure(result)
+        check_converted_feed(result)
