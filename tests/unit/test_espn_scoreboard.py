@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from adapters.espn_scoreboard import EspnScoreboardFormatError, ScoreboardDiffer, convert
 from adapters.native_format import parse
 from domain.scorekeeper import Scorekeeper
+from tests.json_values import JSON
 from tests.shared_data import shared_file
 
 REAL = "american-football/espn/nfl-2022-week11.scoreboard.json"
@@ -459,13 +460,6 @@ def test_a_pre_game_may_have_no_score_yet() -> None:
 
 
 # ------------------------------------------------------------------- hypothesis
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
-    max_leaves=12,
-)
 
 
 def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

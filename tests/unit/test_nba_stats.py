@@ -23,6 +23,7 @@ from tests.converted_feeds import (
     score_of,
     scoreboard_of,
 )
+from tests.json_values import JSON
 from tests.shared_data import shared_file
 
 PLAY_BY_PLAY = "basketball/nba/0021600270.stats-playbyplayv2.json"
@@ -325,13 +326,6 @@ def test_a_summary_alone_names_the_teams_of_an_empty_answer() -> None:
 
 
 # ------------------------------------------------------------------- hypothesis
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
-    max_leaves=12,
-)
 
 
 def _convert_or_refuse(data: Any, **options: Any) -> list[dict[str, Any]] | None:

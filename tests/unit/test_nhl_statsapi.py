@@ -23,6 +23,7 @@ from tests.converted_feeds import (
     score_of,
     scoreboard_of,
 )
+from tests.json_values import JSON
 from tests.shared_data import shared_file
 
 FEED = "hockey/nhl/2015030411.feed-live.json"
@@ -346,13 +347,6 @@ def test_same_teams_at_home_and_away_is_refused() -> None:
 
 
 # ------------------------------------------------------------------- hypothesis
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
-    max_leaves=12,
-)
 
 
 def _convert_or_refuse(data: Any) -> list[dict[str, Any]] | None:

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.provider_format import ProviderFormatError, RawFields, show
+from tests.json_values import JSON
 
 
 class ExampleFormatError(ProviderFormatError):
@@ -16,11 +17,6 @@ class ExampleFormatError(ProviderFormatError):
 
 
 FIELDS = RawFields(ExampleFormatError)
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
-    max_leaves=8,
-)
 
 
 @given(JSON, st.integers(-5, 5), st.none() | st.integers(-5, 10), st.booleans())

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from adapters.statsbomb import StatsBombFormatError, convert
 from domain.events import GameEvent
 from domain.scorekeeper import Scorekeeper
+from tests.json_values import JSON
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 STATSBOMB = DATA / "soccer" / "statsbomb"
@@ -296,13 +297,6 @@ def test_not_statsbomb_shaped(events: Any, words: str) -> None:
 
 
 # ------------------------------------------------------------------- hypothesis
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
-    max_leaves=12,
-)
 
 _TYPES = [
     "Half Start",
