@@ -5,16 +5,17 @@ Guarantees (the GameStateView contract, as adapters/game_state_view.py):
   position in one transaction; a position not above the stored one raises
   IntegrityError and nothing of the batch is written, so a replayed batch is never
   applied twice, also when several processes write the same view.
-- Reads see committed states only. Unlike the in-process views, :meth:`state` and
-  :meth:`states` read PostgreSQL (no memory mirror): several processes write and
-  read this view, and the serving path reads Redis, not this table.
+- Reads see committed states only; :meth:`boards` reads a batch's games in one query.
+  Unlike the in-process views, :meth:`state` and :meth:`states` read PostgreSQL
+  (no memory mirror): several processes write and read this view, and the serving
+  path reads Redis, not this table.
 - :meth:`states` orders as the other views do: by start time (none first), then
   game id, in code-point order (``COLLATE "C"``), whatever the database's locale.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, LiteralString
 
 from eventsourcing.persistence import IntegrityError, Tracking
@@ -105,6 +106,14 @@ class PostgresGameStateView(PostgresTrackingRecorder):
     def board(self, game_id: str) -> Scoreboard | None:
         row = self._one(self._query("board", " WHERE game_id = %s"), (game_id,))
         return scoreboard_from_record(row["board"]) if row else None
+
+    def boards(self, game_ids: Collection[str]) -> dict[str, Scoreboard]:
+        """The boards of the games that have one, in one round trip."""
+        if not game_ids:
+            return {}
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self._query("game_id, board", " WHERE game_id = ANY(%s)"), (list(game_ids),))
+            return {row["game_id"]: scoreboard_from_record(row["board"]) for row in c.fetchall()}
 
     def state(self, game_id: str) -> dict[str, Any] | None:
         row = self._one(self._query("public", " WHERE game_id = %s"), (game_id,))

@@ -11,12 +11,18 @@ Guarantees (both implementations; see adapters.memory_state_cache):
   ``EX FINAL_TTL`` (3600 s). An expired game's ``games`` entry is pruned by
   :meth:`all_states`.
 - :meth:`get_raw` returns the stored bytes as-is: one GET, no parsing.
+- :meth:`put_and_publish` is the projector's fan-out in one round trip (a pipeline,
+  not a transaction): every put, each as :meth:`put`, then every PUBLISH in the order
+  given, on one connection; so a message is sent after the state of its update is
+  stored, and one caller's messages on a channel go out in order. Awaiting it before
+  the next call keeps that order across calls.
 - Redis errors (ConnectionError, TimeoutError) propagate to the caller.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from redis.asyncio import Redis
@@ -57,6 +63,7 @@ _BATCH = 500  # game ids per MGET
 
 class RedisStateCache:
     def __init__(self, url: str, *, prefix: str = "", timeout: float = 5.0) -> None:
+        self.url, self.prefix = url, prefix
         self._prefix = prefix
         self._redis: Redis = Redis.from_url(
             url, socket_connect_timeout=timeout, socket_timeout=timeout
@@ -74,6 +81,27 @@ class RedisStateCache:
         await self._put(
             keys=[self.state_key(game_id), self.games_key], args=[raw, version, ttl, game_id]
         )
+
+    async def put_and_publish(
+        self,
+        states: Sequence[tuple[str, dict[str, Any], bool]],
+        messages: Sequence[tuple[str, bytes]],
+    ) -> None:
+        """Put ``(game_id, state, final)`` states, then PUBLISH ``(channel, message)``
+        pairs (``channel`` without the prefix, as Broker.publish takes it), in order,
+        in one pipeline (see the module docstring)."""
+        pipe = self._redis.pipeline(transaction=False)
+        for game_id, state, final in states:
+            version, raw = encode_state(state)
+            ttl = FINAL_TTL if final else 0
+            await self._put(
+                keys=[self.state_key(game_id), self.games_key],
+                args=[raw, version, ttl, game_id],
+                client=pipe,
+            )
+        for channel, message in messages:
+            pipe.publish(self._prefix + channel, message)
+        await pipe.execute()
 
     async def get(self, game_id: str) -> dict[str, Any] | None:
         raw = await self.get_raw(game_id)

@@ -6,6 +6,7 @@ functions with the most cumulative time, and the call counts per event that matt
 A profile, not a benchmark figure (cProfile slows everything down).
 
     .venv/bin/python -m bench.domain_profile [--games 100] [--events-per-game 200] [--top 30]
+        [--shared]
 """
 
 from __future__ import annotations
@@ -29,9 +30,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--events-per-game", type=int, default=200)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument(
+        "--shared",
+        action="store_true",
+        help="fast-forward cached games from the store (as ingest does), instead of"
+        " trusting the cache as the recorder, sole writer of its games, does",
+    )
     args = parser.parse_args(argv)
     events = ordered_events(live_games(args.games, args.events_per_game))
-    keeper = Scorekeeper(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    keeper = Scorekeeper(
+        env={
+            "PERSISTENCE_MODULE": "eventsourcing.popo",
+            "AGGREGATE_CACHE_FASTFORWARD": "y" if args.shared else "n",
+        }
+    )
     profile = cProfile.Profile()
     started = time.perf_counter()
     profile.enable()

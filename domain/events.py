@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from domain.sports import REVISION_TYPES, EventType, Sport
@@ -73,16 +73,39 @@ class GameEvent:
         return self.event_type in REVISION_TYPES
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict; ``schedule``/``correction`` only when present."""
-        data: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name in ("schedule", "correction"):
-                if value is not None:
-                    data[f.name] = {k: _plain(v) for k, v in asdict(value).items()}
-                continue
-            data[f.name] = _plain(value)
-        return data
+        """Plain JSON-ready dict; ``schedule``/``correction`` only when present.
+
+        Each call returns a new dict (the caller may change it); it is built once per
+        instance (the event is immutable) and copied, because recording, folding and
+        projecting one event each ask for it.
+        """
+        data: dict[str, Any] | None = self.__dict__.get("_plain_dict")
+        if data is None:
+            data = {
+                "event_id": self.event_id,
+                "game_id": self.game_id,
+                "sport": self.sport.value,
+                "sequence_number": self.sequence_number,
+                "event_type": self.event_type.value,
+                "provider": self.provider,
+                "team_id": self.team_id,
+                "player_id": self.player_id,
+                "clock_seconds": self.clock_seconds,
+                "period": self.period,
+                "description": self.description,
+                "created_at": self.created_at,
+                "references_event_id": self.references_event_id,
+            }
+            if self.schedule is not None:
+                data["schedule"] = dict(self.schedule.__dict__)
+            if self.correction is not None:
+                data["correction"] = {k: _plain(v) for k, v in self.correction.__dict__.items()}
+            self.__dict__["_plain_dict"] = data  # a cache, not a field: frozen stays frozen
+        copied = dict(data)
+        for nested in ("schedule", "correction"):
+            if nested in copied:
+                copied[nested] = dict(copied[nested])
+        return copied
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GameEvent:
@@ -114,10 +137,14 @@ class GameEvent:
         fingerprints are equal. The receiving provider's name and the ingestion time
         are not content.
         """
-        content = self.to_dict()
-        content.pop("provider", None)
-        encoded = json.dumps(content, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(encoded.encode()).hexdigest()[:32]
+        known: str | None = self.__dict__.get("_fingerprint")
+        if known is None:
+            content = self.to_dict()
+            content.pop("provider", None)
+            encoded = json.dumps(content, sort_keys=True, separators=(",", ":"))
+            known = hashlib.sha256(encoded.encode()).hexdigest()[:32]
+            self.__dict__["_fingerprint"] = known  # computed once per (immutable) event
+        return known
 
 
 def _plain(value: Any) -> Any:

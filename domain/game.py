@@ -40,7 +40,7 @@ class Game(Aggregate):
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Game)
-            aggregate.fold(GameEvent.from_dict(self.game_event), self.originator_version)
+            aggregate.fold_recorded(self.game_event, self.originator_version)
 
     class Rescheduled(Recorded):
         pass
@@ -87,6 +87,10 @@ class Game(Aggregate):
         self.contiguous_sequence = 0
         # sequence number -> (event_id, provider, match key) of what was recorded there
         self.by_sequence: dict[int, tuple[str, str, str]] = {}
+        self.providers: set[str] = set()  # who reported the recorded events
+        # The GameEvent being recorded by :meth:`record`, so applying its domain
+        # event does not rebuild it from the dict (transient: None between calls).
+        self._recording: tuple[dict[str, Any], GameEvent] | None = None
         self.fold(event, 1)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Game:
@@ -151,12 +155,33 @@ class Game(Aggregate):
     def record(self, event: GameEvent, received_at: float | None = None) -> None:
         """Record a new event of this game (check :meth:`is_duplicate` first)."""
         self.board.check_event(event)
-        self.trigger_event(
-            event_class(event.event_type), game_event=event.to_dict(), received_at=received_at
-        )
+        data = event.to_dict()
+        self._recording = (data, event)
+        try:
+            self.trigger_event(
+                event_class(event.event_type), game_event=data, received_at=received_at
+            )
+        finally:
+            self._recording = None
+
+    def fold_recorded(self, data: dict[str, Any], version: int) -> None:
+        """Fold a stored domain event's GameEvent (its dict, as the event carries it)."""
+        recording = self._recording
+        if recording is not None and recording[0] is data:
+            event = recording[1]  # being recorded now: the GameEvent is at hand
+        else:
+            event = GameEvent.from_dict(data)
+        self.fold(event, version)
+
+    def may_have_aliases(self, event: GameEvent) -> bool:
+        """False when no event id of ``event``'s provider can be an alias here: an
+        alias is made only for a play another provider's recorded event holds, so a
+        game whose recorded events are all from this provider has none of its ids."""
+        return len(self.providers) > 1 or event.provider not in self.providers
 
     def fold(self, event: GameEvent, version: int) -> None:
         self.fingerprints[event.event_id] = event.fingerprint()
+        self.providers.add(event.provider)
         self.sequences.add(event.sequence_number)
         self.by_sequence.setdefault(
             event.sequence_number, (event.event_id, event.provider, match_key(event))

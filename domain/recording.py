@@ -74,6 +74,9 @@ class RecordingWorker:
         return f"{self.event_log.name}:{partition}"
 
     def _assigned(self, partitions: set[int]) -> dict[int, int]:
+        # Another recorder may have written these partitions' games since this one
+        # cached them: a Scorekeeper that trusts its cache must read them afresh.
+        self.scorekeeper.forget()
         resume: dict[int, int] = {}
         for partition in partitions:
             tracked = self.scorekeeper.tracking_position(self.upstream(partition)) or 0

@@ -8,6 +8,15 @@ Guarantees:
   transaction, together with the ``tracking`` position given (the upstream log
   offset they came from), or none are.
 - Events are appended in the order given; the caller orders them (SequenceBuffer).
+
+Caching: games (and each game's ProviderAliases) are kept in the library's aggregate
+cache. By default a cached game is fast-forwarded from the store on every use, so
+events other processes recorded are seen. With ``AGGREGATE_CACHE_FASTFORWARD=n`` in
+the environment the process declares itself the only writer of the games it decides
+(a recorder owning their log partitions): the cache is updated by :meth:`commit`
+instead and nothing is read back, and a game's missing ProviderAliases is remembered.
+Such a process must call :meth:`forget` whenever another may have written its games
+(on every partition assignment); a failed commit forgets the games it held.
 """
 
 from __future__ import annotations
@@ -17,7 +26,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    Cache,
+    LRUCache,
+    ProcessingEvent,
+)
+from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import ProcessRecorder, Tracking
 
 from domain.errors import EventConflictError, GameRuleError, UnknownGameError
@@ -46,15 +62,31 @@ class Decision:
     verdicts: list[Verdict]
     aliases: dict[str, ProviderAliases] = field(default_factory=dict)
     without_aliases: set[str] = field(default_factory=set)
+    found: dict[str, Game | None] = field(default_factory=dict)  # looked up, maybe unchanged
 
 
 class Scorekeeper(Application[UUID]):
     name = "scoreline"
     env = {"AGGREGATE_CACHE_MAXSIZE": "10000"}
 
+    def __init__(self, env: Any = None) -> None:
+        super().__init__(env)
+        # Only writer of its games (see the module docstring): trust the cache.
+        self.sole_writer = not self.repository.fastforward
+        self._without_aliases: set[str] = set()  # games known to have no ProviderAliases
+
     def construct_recorder(self) -> ProcessRecorder:
         # A process recorder stores tracking positions in the same transaction.
         return self.factory.process_recorder()
+
+    def forget(self) -> None:
+        """Drop every cached game and aliases: the next use reads them from the store."""
+        cache = self.repository.cache
+        if isinstance(cache, LRUCache):
+            self.repository.cache = LRUCache(maxsize=cache.maxsize)
+        elif cache is not None:
+            self.repository.cache = Cache()
+        self._without_aliases.clear()
 
     # ---------------------------------------------------------------- commands
     def record(
@@ -85,19 +117,35 @@ class Scorekeeper(Application[UUID]):
         if decision.games or tracking is not None:
             processing = ProcessingEvent[UUID](tracking=tracking)
             processing.collect_events(*decision.games.values(), *decision.aliases.values())
-            self._record(processing)
+            try:
+                self._record(processing)
+            except Exception:
+                # Another writer got there first (or the store failed): what this
+                # process cached of these games may be behind the store now.
+                self.forget()
+                raise
+            if self.sole_writer:
+                self._without_aliases.difference_update(decision.aliases)
 
     def _record_one(
         self, event: GameEvent, decision: Decision, received_at: float | None = None
     ) -> Verdict:
         games = decision.games
-        game = games.get(event.game_id) or self._find(event.game_id)
+        game = games.get(event.game_id)
+        if game is None:
+            if event.game_id not in decision.found:
+                decision.found[event.game_id] = self._find(event.game_id)
+            game = decision.found[event.game_id]
         try:
             if game is None:
                 game = Game.schedule(event, received_at)
                 games[event.game_id] = game
                 return Verdict(event.event_id, event.game_id, "recorded", version=game.version)
-            aliases = self._aliases(event.game_id, decision)
+            aliases = (
+                self._aliases(event.game_id, decision)
+                if game.may_have_aliases(event) or event.game_id in decision.aliases
+                else None
+            )
             if aliases is not None:
                 if aliases.is_known(event):
                     return Verdict(event.event_id, event.game_id, "duplicate")
@@ -129,12 +177,16 @@ class Scorekeeper(Application[UUID]):
     def _aliases(self, game_id: str, decision: Decision) -> ProviderAliases | None:
         if game_id in decision.aliases:
             return decision.aliases[game_id]
-        if game_id in decision.without_aliases:
+        if game_id in decision.without_aliases or game_id in self._without_aliases:
             return None
         try:
-            found: object = self.repository.get(aliases_aggregate_id(game_id))
+            found: object = self.repository.get(
+                aliases_aggregate_id(game_id), projector_func=_project
+            )
         except AggregateNotFoundError:
             decision.without_aliases.add(game_id)
+            if self.sole_writer:  # only this process could create it: remember the miss
+                self._without_aliases.add(game_id)
             return None
         assert isinstance(found, ProviderAliases)
         decision.aliases[game_id] = found
@@ -164,7 +216,11 @@ class Scorekeeper(Application[UUID]):
                 found[event.game_id] = self._find(event.game_id)
             game = found[event.game_id]
             try:
-                aliases = self._aliases(event.game_id, lookups) if game is not None else None
+                aliases = (
+                    self._aliases(event.game_id, lookups)
+                    if game is not None and game.may_have_aliases(event)
+                    else None
+                )
                 if aliases is not None and aliases.is_known(event):
                     verdicts.append(Verdict(event.event_id, event.game_id, "duplicate"))
                     continue
@@ -230,11 +286,22 @@ class Scorekeeper(Application[UUID]):
 
     def _find(self, game_id: str) -> Game | None:
         try:
-            found: object = self.repository.get(game_aggregate_id(game_id))
+            found: object = self.repository.get(game_aggregate_id(game_id), projector_func=_project)
         except AggregateNotFoundError:
             return None
         assert isinstance(found, Game)
         return found
+
+
+def _project(
+    aggregate: MutableOrImmutableAggregate[UUID] | None, domain_events: Iterable[Any]
+) -> MutableOrImmutableAggregate[UUID] | None:
+    """The library's ``project_aggregate`` without its per-event ``isinstance`` check
+    against a runtime-checkable Protocol (which costs more than most folds): every
+    stored event of a Game or ProviderAliases is one of their own event classes."""
+    for domain_event in domain_events:
+        aggregate = domain_event.mutate(aggregate)
+    return aggregate
 
 
 def recorded_event(domain_event: Any) -> RecordedEvent:

@@ -4,6 +4,8 @@ Guarantees: notifications are processed in log order, each exactly once (the
 projection saves its position with its writes); updates are published only after
 they are committed. Works on every eventsourcing backend by polling
 ``select_notifications``, woken early by :meth:`poke` when this process records.
+The followers of one Scorekeeper share the decoding of what they read
+(:class:`DecodedNotifications`).
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Mapper, Notification
 
 from domain.scorekeeper import Scorekeeper
 from projections.game_state import StateUpdate
@@ -36,6 +40,50 @@ class Projection(Protocol):
         ...
 
 
+DECODED_KEPT = 20_000  # notifications kept decoded for the next follower to read them
+
+
+class DecodedNotifications:
+    """Domain events of the latest notifications, decoded once for every follower.
+
+    All the read models of a process follow the same log a moment apart, and decoding
+    a notification costs more than reading it: the latest ``DECODED_KEPT`` decoded
+    events are kept by notification id (a notification's event never changes) and
+    shared; followers only read them.
+    """
+
+    def __init__(self, mapper: Mapper[Any]) -> None:
+        self.mapper = mapper
+        self._events: dict[int, Any] = {}
+        self._lock = threading.Lock()
+
+    def decode(self, notifications: Sequence[Notification]) -> list[tuple[Any, int]]:
+        events, found = self._events, []
+        for n in notifications:
+            event = events.get(n.id)
+            if event is None:
+                event = self.mapper.to_domain_event(n)
+                with self._lock:
+                    events[n.id] = event
+                    while len(events) > DECODED_KEPT:
+                        del events[next(iter(events))]
+            found.append((event, n.id))
+        return found
+
+
+_DECODED: weakref.WeakKeyDictionary[Scorekeeper, DecodedNotifications] = weakref.WeakKeyDictionary()
+_DECODED_LOCK = threading.Lock()
+
+
+def decoded_notifications(scorekeeper: Scorekeeper) -> DecodedNotifications:
+    """The decoder every follower of this Scorekeeper's log shares."""
+    with _DECODED_LOCK:
+        decoded = _DECODED.get(scorekeeper)
+        if decoded is None:
+            decoded = _DECODED[scorekeeper] = DecodedNotifications(scorekeeper.mapper)
+        return decoded
+
+
 class LogFollower:
     def __init__(
         self,
@@ -52,6 +100,7 @@ class LogFollower:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self._wake = asyncio.Event()
+        self.decoded = decoded_notifications(scorekeeper)
         self.position = projection.position()
 
     def resume_from_store(self) -> None:
@@ -85,8 +134,7 @@ class LogFollower:
         )
         if not notifications:
             return [], 0
-        mapper = self.scorekeeper.mapper
-        batch = [(mapper.to_domain_event(n), n.id) for n in notifications]
+        batch = self.decoded.decode(notifications)
         try:
             updates = self.projection.process(batch)
         except IntegrityError:

@@ -149,6 +149,7 @@ class _Member:
                 session_timeout_ms=s.session_timeout_ms,
                 heartbeat_interval_ms=s.heartbeat_interval_ms,
                 max_poll_interval_ms=s.max_poll_interval_ms,
+                fetch_max_wait_ms=s.fetch_max_wait_ms,
             )
         except Exception as error:
             raise EventLogUnavailable(f"Kafka at {s.bootstrap}: {error!r}") from error

@@ -44,6 +44,7 @@ class KafkaEventLog:
         session_timeout_ms: int = 45000,
         heartbeat_interval_ms: int = 3000,
         max_poll_interval_ms: int = 300000,
+        fetch_max_wait_ms: int = 10,  # see KafkaSettings
         config: Mapping[str, Any] | None = None,  # for every client: security_protocol, ...
     ) -> None:
         self.name = topic
@@ -59,6 +60,7 @@ class KafkaEventLog:
             session_timeout_ms=session_timeout_ms,
             heartbeat_interval_ms=heartbeat_interval_ms,
             max_poll_interval_ms=max_poll_interval_ms,
+            fetch_max_wait_ms=fetch_max_wait_ms,
             extra=dict(config or {}),
         )
         self._producer: Any = None

@@ -25,6 +25,11 @@ class KafkaSettings:
     session_timeout_ms: int = 45000
     heartbeat_interval_ms: int = 3000
     max_poll_interval_ms: int = 300000
+    # How long the broker may hold a consumer's fetch while it has less than
+    # fetch_min_bytes (1) to give. kafka-python's default is 500: a broker that waits
+    # the whole of it (Tansu does) puts up to 500 ms under every event. A short wait
+    # costs an idle consumer one small fetch round trip per wait, nothing under load.
+    fetch_max_wait_ms: int = 10
     # Settings every kafka-python client takes: security_protocol, ssl_*, sasl_*, ...
     extra: Mapping[str, Any] = field(default_factory=dict)
 

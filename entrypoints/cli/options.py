@@ -24,6 +24,12 @@ def service_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--database-url", help="PostgreSQL (default: $SCORELINE_DATABASE_URL)")
     p.add_argument("--redis-url", help="Redis (default: $SCORELINE_REDIS_URL)")
     p.add_argument("--kafka-bootstrap", help="Kafka host:port,... ($SCORELINE_KAFKA_BOOTSTRAP)")
+    p.add_argument(
+        "--kafka-fetch-max-wait-ms",
+        type=int,
+        help="longest a recorder's Kafka fetch waits at the broker, ms"
+        " ($SCORELINE_KAFKA_FETCH_MAX_WAIT_MS, 10)",
+    )
 
 
 def ops_options(p: argparse.ArgumentParser) -> None:
@@ -40,5 +46,6 @@ def settings_from_args(args: argparse.Namespace, **extra: Any) -> Settings:
         database_url=getattr(args, "database_url", None),
         redis_url=getattr(args, "redis_url", None),
         kafka_bootstrap=getattr(args, "kafka_bootstrap", None),
+        kafka_fetch_max_wait_ms=getattr(args, "kafka_fetch_max_wait_ms", None),
         **extra,
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from domain.ingestion import Ingestion
 from domain.ports import Broker, EventLog, RejectedStore, StateCache
@@ -28,7 +30,41 @@ from entrypoints.web.rate_limit import RateLimits
 from projections.follower import LogFollower
 from projections.game_state import GameStateProjection, GameStateView, StateUpdate
 
+if TYPE_CHECKING:
+    from adapters.redis_state_cache import RedisStateCache
+
 log = logging.getLogger("scoreline.composition")
+
+
+def scorekeeper_env(settings: Settings) -> dict[str, str]:
+    """The Scorekeeper's cache settings for the role (merge into its environment).
+
+    A ``recorder`` process is the only writer of the games of the log partitions it
+    owns (and forgets its cache on every assignment): it trusts its aggregate cache
+    instead of reading each game back from the store before every decision. Every
+    other role reads games other processes write, so it fast-forwards them.
+    """
+    return {"AGGREGATE_CACHE_FASTFORWARD": "n" if settings.role == "recorder" else "y"}
+
+
+def _pipelined_fan_out(
+    settings: Settings, cache: StateCache, broker: Broker
+) -> RedisStateCache | None:
+    """The cache, when it and the broker are the settings' Redis (as parts.py builds
+    them): it then sends a batch's states and messages in one pipeline
+    (``put_and_publish``) instead of one round trip each."""
+    if settings.redis_url is None or "adapters.redis_state_cache" not in sys.modules:
+        return None
+    from adapters.redis_broker import RedisBroker
+    from adapters.redis_state_cache import RedisStateCache
+
+    if (
+        isinstance(cache, RedisStateCache)
+        and isinstance(broker, RedisBroker)
+        and (cache.url, cache.prefix) == (settings.redis_url, settings.redis_prefix)
+    ):
+        return cache
+    return None
 
 
 def wire(
@@ -42,22 +78,36 @@ def wire(
 ) -> Services:
     hub = Hub(broker)
     metrics = Metrics()
+    pipelined = _pipelined_fan_out(settings, cache, broker)
     rejected = MeteredRejectedStore(rejected, metrics)
 
-    async def publish_once(updates: Sequence[StateUpdate]) -> None:
+    def fan_out(updates: Sequence[StateUpdate]) -> tuple[list[StateUpdate], list[bytes]]:
+        """The latest state of each game (what the cache keeps), and every message."""
         latest: dict[str, StateUpdate] = {}
         for u in updates:
             latest[u.game_id] = u
-        for u in latest.values():
+        messages = [
+            json.dumps(
+                {"game_id": u.game_id, "version": u.version, "event": u.event, "state": u.state}
+            ).encode()
+            for u in updates
+        ]
+        return list(latest.values()), messages
+
+    async def publish_once(updates: Sequence[StateUpdate]) -> None:
+        """Cache each game's newest state, then publish every update in order: a
+        message always follows the SET of its state; per game, in version order."""
+        latest, messages = fan_out(updates)
+        if pipelined is not None:  # one round trip for the whole batch
+            await pipelined.put_and_publish(
+                [(u.game_id, u.state, u.state["status"] == "FINAL") for u in latest],
+                [(updates_channel(u.game_id), m) for u, m in zip(updates, messages, strict=True)],
+            )
+            return
+        for u in latest:
             await cache.put(u.game_id, u.state, final=u.state["status"] == "FINAL")
-        for u in updates:
-            message = {
-                "game_id": u.game_id,
-                "version": u.version,
-                "event": u.event,
-                "state": u.state,
-            }
-            await broker.publish(updates_channel(u.game_id), json.dumps(message).encode())
+        for u, message in zip(updates, messages, strict=True):
+            await broker.publish(updates_channel(u.game_id), message)
 
     async def publish(updates: Sequence[StateUpdate]) -> None:
         """Cache and publish committed updates; while Redis is away, wait and retry
@@ -92,7 +142,7 @@ def wire(
     if "recorder" in workers and isinstance(event_log, PartitionHeads):
         heads = event_log
         metrics.on_scrape(lambda: metrics.set_consumer_lag(consumer_lags(recorder, heads)))
-    metrics.on_scrape(lambda: metrics.set_sse_connections(hub.subscriber_count()))
+    metrics.on_scrape(lambda: metrics.set_sse_connections(hub.stream_count()))
     services = Services(
         settings=settings,
         scorekeeper=scorekeeper,
