@@ -7,13 +7,15 @@ adapters/standings_store.py):
   stored one raises IntegrityError and nothing of the batch is written, so a replayed
   batch is never counted twice, also when several processes write the same store (the
   tracking row is written first, so concurrent writers queue on it).
-- Reads see committed data only. Unlike the in-process stores, :meth:`standings` reads
-  PostgreSQL (no memory mirror): the projector writes it, gateways read it.
+- Reads see committed data only; :meth:`PostgresStandingsStore.games` reads a batch's
+  games in one query (unknown ids absent). Unlike the in-process stores,
+  :meth:`standings` reads PostgreSQL (no memory mirror): the projector writes it,
+  gateways read it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError, Tracking
@@ -88,6 +90,9 @@ class PostgresStandingsStore(PostgresTrackingRecorder):
         self._select_game = SQL(
             "SELECT board, counted FROM {schema}.{games} WHERE game_id = %s"
         ).format(schema=schema, games=games)
+        self._select_games = SQL(
+            "SELECT game_id, board, counted FROM {schema}.{games} WHERE game_id = ANY(%s)"
+        ).format(schema=schema, games=games)
         self._select_table = SQL(
             "SELECT record, public FROM {schema}.{tables} WHERE league = %s AND season = %s"
         ).format(schema=schema, tables=tables)
@@ -124,6 +129,14 @@ class PostgresStandingsStore(PostgresTrackingRecorder):
     def game(self, game_id: str) -> StandingsGame | None:
         row = self._one(self._select_game, (game_id,))
         return game_from_record(row) if row else None
+
+    def games(self, game_ids: Collection[str]) -> dict[str, StandingsGame]:
+        """The stored games among ``game_ids``, in one round trip."""
+        if not game_ids:
+            return {}
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self._select_games, (list(game_ids),))
+            return {row["game_id"]: game_from_record(row) for row in c.fetchall()}
 
     def table(self, league: str, season: str) -> Table | None:
         row = self._one(self._select_table, (league, season))

@@ -13,6 +13,8 @@ Guarantees:
   are saved in one transaction (:meth:`StandingsStore.save`): a game's FINAL transition
   and its place in the table are never seen apart, and a replayed batch is refused
   (IntegrityError) instead of being counted twice.
+- A batch reads its games' stored rows at once (:meth:`StandingsGames.games`, one
+  query per batch) when the store has that read; otherwise one game at a time.
 - A table equals the sum of the results of its games that are FINAL now, whatever the
   corrections on the way; rebuilding from the log gives the same tables.
 - Teams are entered in their table when a game of theirs is scheduled (a table lists a
@@ -27,15 +29,15 @@ Guarantees:
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from eventsourcing.persistence import Tracking
 
 from domain.game import Game
 from domain.scoreboard import Scoreboard
-from domain.scorekeeper import recorded_event
+from domain.scorekeeper import RecordedEvent, recorded_event
 from domain.sports import EventType
 from domain.standings import GameResult, Table, result_of, table_key
 
@@ -69,6 +71,27 @@ class StandingsStore(Protocol):
     def max_tracking_id(self, application_name: str) -> int | None: ...
 
 
+@runtime_checkable
+class StandingsGames(Protocol):
+    """The bulk read of a StandingsStore (every store in adapters/ has it).
+
+    Guarantees: :meth:`games` returns, for the ids that have a stored game, the same
+    fresh objects :meth:`StandingsStore.game` would (unknown ids are absent), read from
+    committed rows in one query per batch (one dict lookup per game in memory).
+    """
+
+    def games(self, game_ids: Collection[str]) -> dict[str, StandingsGame]: ...
+
+
+def stored_games(store: StandingsStore, game_ids: Collection[str]) -> dict[str, StandingsGame]:
+    """The stored games among ``game_ids``: in one read if the store has
+    :meth:`StandingsGames.games`, else one :meth:`StandingsStore.game` per id."""
+    if isinstance(store, StandingsGames):
+        return store.games(game_ids)
+    found = {game_id: store.game(game_id) for game_id in game_ids}
+    return {game_id: game for game_id, game in found.items() if game is not None}
+
+
 class StandingsProjection:
     name = "standings"
 
@@ -84,20 +107,27 @@ class StandingsProjection:
         the last id at once. Returns the tables that changed."""
         if not batch:
             return []
-        run = _Batch(self.store)
-        for domain_event, notification_id in batch:
-            if isinstance(domain_event, (Game.Scheduled, Game.Recorded)):
-                run.fold(domain_event, notification_id)
+        recorded = [
+            (recorded_event(domain_event), notification_id)
+            for domain_event, notification_id in batch
+            if isinstance(domain_event, (Game.Scheduled, Game.Recorded))
+        ]
+        game_ids = {r.event.game_id for r, _ in recorded}
+        run = _Batch(self.store, stored_games(self.store, game_ids))
+        for r, notification_id in recorded:
+            run.fold(r, notification_id)
         tables = list(run.changed.values())
         self.store.save(run.games, tables, Tracking(self.upstream, batch[-1][1]))
         return tables
 
 
 class _Batch:
-    """The games and tables one batch reads and changes, read from the store once."""
+    """The games and tables one batch reads and changes, read from the store once
+    (``stored``: the batch's games as stored before it)."""
 
-    def __init__(self, store: StandingsStore) -> None:
+    def __init__(self, store: StandingsStore, stored: Mapping[str, StandingsGame]) -> None:
         self.store = store
+        self.stored = stored
         self.games: dict[str, StandingsGame] = {}
         self.tables: dict[tuple[str, str], Table | None] = {}
         self.changed: dict[tuple[str, str], Table] = {}
@@ -112,10 +142,9 @@ class _Batch:
         table = replace(table, version=notification_id)
         self.tables[key] = self.changed[key] = table
 
-    def fold(self, domain_event: Any, notification_id: int) -> None:
-        recorded = recorded_event(domain_event)
+    def fold(self, recorded: RecordedEvent, notification_id: int) -> None:
         event = recorded.event
-        stored = self.games.get(event.game_id) or self.store.game(event.game_id)
+        stored = self.games.get(event.game_id) or self.stored.get(event.game_id)
         board = stored.board if stored else Scoreboard.scheduled(event)
         board.apply(event, recorded.version)
         key = table_key(board)

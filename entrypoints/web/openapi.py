@@ -7,6 +7,7 @@ from typing import Any
 import msgspec
 
 from adapters.native_format import NativeEvent
+from domain.player_stats import STAT_NAMES
 
 _PROBLEM = {
     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
@@ -185,6 +186,88 @@ def document() -> dict[str, Any]:
                         "200": {"description": "Standings, ranked by the sport's rules"},
                         "304": {"description": "Unchanged"},
                         "404": {"description": "Unknown standings", **_PROBLEM},
+                    },
+                }
+            },
+            "/leaderboards/{league}/{season}/{stat}": {
+                "get": {
+                    "summary": (
+                        "Top players of a league's season by a stat, or top teams (stat"
+                        " `teams`); through a 60 s early-expiration cache; strong ETag, 304"
+                    ),
+                    "parameters": [
+                        *(
+                            {
+                                "name": n,
+                                "in": "path",
+                                "required": True,
+                                "schema": {"type": "string"},
+                            }
+                            for n in ("league", "season")
+                        ),
+                        {
+                            "name": "stat",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"enum": ["teams", *sorted(STAT_NAMES)]},
+                        },
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": 100,
+                                "default": 10,
+                            },
+                        },
+                    ],
+                    "responses": {
+                        "200": {"description": "{league, season, sport, stat, limit, leaders}"},
+                        "304": {"description": "Unchanged"},
+                        "400": {"description": "Bad limit or stat", **_PROBLEM},
+                        "404": {"description": "Unknown league or season", **_PROBLEM},
+                    },
+                }
+            },
+            "/players/{player_id}/stats": {
+                "get": {
+                    "summary": "A player's season totals and per-game lines; strong ETag, 304",
+                    "parameters": [
+                        {
+                            "name": "player_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                        {"name": "season", "in": "query", "schema": {"type": "string"}},
+                    ],
+                    "responses": {
+                        "200": {"description": "{player_id, seasons, games}"},
+                        "304": {"description": "Unchanged"},
+                        "400": {"description": "Empty season", **_PROBLEM},
+                        "404": {"description": "Unknown player", **_PROBLEM},
+                    },
+                }
+            },
+            "/teams/{team_id}": {
+                "get": {
+                    "summary": (
+                        "A team: name, seasons (standings row, top scorers), games with scores;"
+                        " strong ETag, 304"
+                    ),
+                    "parameters": [
+                        {
+                            "name": "team_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {"description": "{team_id, team_name, sport, seasons, games}"},
+                        "304": {"description": "Unchanged"},
+                        "404": {"description": "Unknown team", **_PROBLEM},
                     },
                 }
             },

@@ -130,6 +130,20 @@ def test_reads_are_fresh_objects(make_store: Make) -> None:
     assert store.game("g1") == saved
 
 
+def test_games_reads_many_games_at_once_as_game_would(make_store: Make) -> None:
+    store = make_store()
+    first, second = stored_game(game()), stored_game(game("g2", (0, 2), final=False))
+    store.save({"g1": first, "g2": second}, [one_table(first)], Tracking("log", 5))
+    assert store.games([]) == {}
+    # More ids than one SQLite statement binds: unknown ones are simply absent.
+    ids = [f"unknown-{n}" for n in range(1200)] + ["g2", "g1"]
+    found = store.games(ids)
+    assert found == {"g1": store.game("g1"), "g2": store.game("g2")}
+    assert found == {"g1": first, "g2": second}
+    found["g1"].board.apply(GameScript("g1").add(EventType.GAME_CANCELLED, sequence_number=99), 99)
+    assert store.games({"g1"}) == {"g1": first}  # fresh objects
+
+
 # -------------------------------------------------------------- projection
 def keeper_with(*scripts: GameScript) -> Scorekeeper:
     keeper = Scorekeeper(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})

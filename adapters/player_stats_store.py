@@ -1,0 +1,352 @@
+"""Storage for the player-stats read model, with its tracking position: memory and SQLite.
+
+Guarantees (both implementations; the PlayerStatsStore contract of
+projections/player_stats.py):
+- :meth:`save` writes the games (board, lines, counted contribution), the changed
+  season lines (and their leaderboard entries) and the tracking position in one
+  transaction; a position not above the stored one raises IntegrityError and nothing
+  of the batch is written, so a replayed batch is never counted twice.
+- :meth:`game` and :meth:`season_line` return fresh objects, decoded from what is stored;
+  :meth:`games` returns what :meth:`game` would for many ids (unknown ids absent), on
+  SQLite in one transaction of two statements per 500 ids (the projector's read of a
+  batch).
+- The SQLite store lives in a file of its own (``player_stats.sqlite``); delete it to
+  rebuild the player stats from the log. Its queries read the file (run them in a
+  worker thread); the leaderboard read is an index range scan.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.popo import POPOTrackingRecorder
+from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
+
+from adapters.player_stats_records import (
+    game_from_rows,
+    game_order,
+    leader_entries,
+    player_answer,
+)
+from domain.player_stats import SPORT_STATS, SeasonLine, ranked
+from domain.scoreboard_record import scoreboard_to_record
+from projections.player_stats import PlayerStatsGame, game_line_rows
+
+_SQLITE_PARAMETERS = 500  # bound parameters per statement (SQLite allows 999 at least)
+
+
+class MemoryPlayerStatsStore(POPOTrackingRecorder):
+    """The player stats in this process only (tests, ``build_in_memory``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._games: dict[str, dict[str, Any]] = {}
+        self._lines: dict[str, list[dict[str, Any]]] = {}
+        self._seasons: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+    def save(
+        self,
+        games: Mapping[str, PlayerStatsGame],
+        seasons: Sequence[SeasonLine],
+        tracking: Tracking,
+    ) -> None:
+        game_rows = {
+            game_id: {
+                "board": scoreboard_to_record(g.board),
+                "counted": g.counted.to_record() if g.counted else None,
+            }
+            for game_id, g in games.items()
+        }
+        line_rows = {game_id: game_line_rows(g) for game_id, g in games.items()}
+        with self._database_lock:
+            self._assert_tracking_uniqueness(tracking)
+            self._games.update(json.loads(json.dumps(game_rows)))
+            self._lines.update(json.loads(json.dumps(line_rows)))
+            for line in seasons:
+                if line.games:
+                    self._seasons[line.key] = line.to_record()
+                else:
+                    self._seasons.pop(line.key, None)
+            self._insert_tracking(tracking)
+
+    def game(self, game_id: str) -> PlayerStatsGame | None:
+        with self._database_lock:
+            record = self._games.get(game_id)
+            lines = list(self._lines.get(game_id, []))
+        if record is None:
+            return None
+        return game_from_rows(record["board"], record["counted"], lines)
+
+    def games(self, game_ids: Collection[str]) -> dict[str, PlayerStatsGame]:
+        found = {game_id: self.game(game_id) for game_id in game_ids}
+        return {game_id: game for game_id, game in found.items() if game is not None}
+
+    def season_line(self, league: str, season: str, player_id: str) -> SeasonLine | None:
+        with self._database_lock:
+            record = self._seasons.get((league, season, player_id))
+        return SeasonLine.from_record(record) if record else None
+
+    def _lines_of(self) -> list[SeasonLine]:
+        with self._database_lock:
+            records = list(self._seasons.values())
+        return [SeasonLine.from_record(r) for r in records]
+
+    def player(self, player_id: str, season: str | None = None) -> dict[str, Any] | None:
+        seasons = sorted(
+            (
+                line
+                for line in self._lines_of()
+                if line.player_id == player_id and season in (None, line.season)
+            ),
+            key=lambda line: (line.league, line.season),
+        )
+        with self._database_lock:
+            games = [
+                dict(row)
+                for rows in self._lines.values()
+                for row in rows
+                if row["player_id"] == player_id and season in (None, row["season"])
+            ]
+        games.sort(key=game_order)
+        return player_answer(player_id, [line.public() for line in seasons], games)
+
+    def leaders(
+        self, league: str, season: str, stat: str, limit: int
+    ) -> list[tuple[str, str | None, int]]:
+        lines = [
+            line for line in self._lines_of() if (line.league, line.season) == (league, season)
+        ]
+        top = [line for line in ranked(lines, stat) if stat in SPORT_STATS[line.sport]]
+        return [(line.player_id, line.team_id, line.value(stat)) for line in top[:limit]]
+
+    def team_players(self, team_id: str) -> list[SeasonLine]:
+        return [line for line in self._lines_of() if line.team_id == team_id]
+
+
+class SQLitePlayerStatsStore(SQLiteTrackingRecorder):
+    """Tables ``player_stats_games``, ``player_game_stats``, ``player_season_stats``,
+    ``player_season_leaders`` and the library's ``tracking``."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        statements = super().construct_create_table_statements()
+        statements += [
+            "CREATE TABLE IF NOT EXISTS player_stats_games ("
+            " game_id TEXT PRIMARY KEY, league TEXT, season TEXT, status TEXT NOT NULL,"
+            " counted TEXT, board TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS player_game_stats ("
+            " game_id TEXT NOT NULL, player_id TEXT NOT NULL, team_id TEXT, league TEXT,"
+            " season TEXT, sport TEXT NOT NULL, status TEXT NOT NULL, stats TEXT NOT NULL,"
+            " PRIMARY KEY (game_id, player_id))",
+            "CREATE INDEX IF NOT EXISTS player_game_stats_player_idx"
+            " ON player_game_stats (player_id, season)",
+            "CREATE TABLE IF NOT EXISTS player_season_stats ("
+            " league TEXT NOT NULL, season TEXT NOT NULL, player_id TEXT NOT NULL,"
+            " sport TEXT NOT NULL, team_id TEXT, games INTEGER NOT NULL, record TEXT NOT NULL,"
+            " PRIMARY KEY (league, season, player_id))",
+            "CREATE INDEX IF NOT EXISTS player_season_stats_player_season_idx"
+            " ON player_season_stats (player_id, season)",
+            "CREATE INDEX IF NOT EXISTS player_season_stats_team_idx"
+            " ON player_season_stats (team_id)",
+            "CREATE TABLE IF NOT EXISTS player_season_leaders ("
+            " league TEXT NOT NULL, season TEXT NOT NULL, stat TEXT NOT NULL,"
+            " player_id TEXT NOT NULL, team_id TEXT, value INTEGER NOT NULL,"
+            " PRIMARY KEY (league, season, stat, player_id))",
+            "CREATE INDEX IF NOT EXISTS player_season_leaders_rank_idx"
+            " ON player_season_leaders (league, season, stat, value DESC, player_id)",
+        ]
+        return statements
+
+    def save(
+        self,
+        games: Mapping[str, PlayerStatsGame],
+        seasons: Sequence[SeasonLine],
+        tracking: Tracking,
+    ) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            # Tracking first: a stale batch fails before anything is written.
+            self._insert_tracking(c, tracking)
+            self._write_games(c, games)
+            self._write_seasons(c, seasons)
+
+    def _write_games(self, c: SQLiteCursor, games: Mapping[str, PlayerStatsGame]) -> None:
+        c.executemany(
+            "INSERT INTO player_stats_games (game_id, league, season, status, counted, board)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (game_id) DO UPDATE SET"
+            " league = excluded.league, season = excluded.season, status = excluded.status,"
+            " counted = excluded.counted, board = excluded.board",
+            [
+                (
+                    game_id,
+                    g.board.schedule.league,
+                    g.board.schedule.season,
+                    g.board.status,
+                    json.dumps(g.counted.to_record()) if g.counted else None,
+                    json.dumps(scoreboard_to_record(g.board)),
+                )
+                for game_id, g in games.items()
+            ],
+        )
+        c.executemany(
+            "DELETE FROM player_game_stats WHERE game_id = ?", [(game_id,) for game_id in games]
+        )
+        c.executemany(
+            "INSERT INTO player_game_stats (game_id, player_id, team_id, league, season, sport,"
+            " status, stats) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (r["game_id"], r["player_id"], r["team_id"], r["league"], r["season"],
+                 r["sport"], r["status"], json.dumps(r["stats"]))
+                for g in games.values()
+                for r in game_line_rows(g)
+            ],
+        )  # fmt: skip
+
+    def _write_seasons(self, c: SQLiteCursor, seasons: Sequence[SeasonLine]) -> None:
+        keys = [line.key for line in seasons]
+        c.executemany(
+            "DELETE FROM player_season_stats WHERE league = ? AND season = ? AND player_id = ?",
+            keys,
+        )
+        c.executemany(
+            "DELETE FROM player_season_leaders WHERE league = ? AND season = ? AND player_id = ?",
+            keys,
+        )
+        kept = [line for line in seasons if line.games]
+        c.executemany(
+            "INSERT INTO player_season_stats (league, season, player_id, sport, team_id, games,"
+            " record) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    *line.key,
+                    line.sport.value,
+                    line.team_id,
+                    line.games,
+                    json.dumps(line.to_record()),
+                )
+                for line in kept
+            ],
+        )
+        c.executemany(
+            "INSERT INTO player_season_leaders (league, season, stat, player_id, team_id, value)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (line.league, line.season, stat, line.player_id, line.team_id, value)
+                for line in kept
+                for stat, value in leader_entries(line)
+            ],
+        )
+
+    def _all(self, query: str, params: tuple[Any, ...]) -> list[Any]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(query, params)
+            return list(c.fetchall())
+
+    def game(self, game_id: str) -> PlayerStatsGame | None:
+        found = self._all(
+            "SELECT board, counted FROM player_stats_games WHERE game_id = ?", (game_id,)
+        )
+        if not found:
+            return None
+        lines = self._all(
+            "SELECT player_id, team_id, stats FROM player_game_stats WHERE game_id = ?",
+            (game_id,),
+        )
+        board, counted = found[0]
+        return game_from_rows(
+            json.loads(board),
+            json.loads(counted) if counted else None,
+            [{"player_id": p, "team_id": t, "stats": json.loads(s)} for p, t, s in lines],
+        )
+
+    def games(self, game_ids: Collection[str]) -> dict[str, PlayerStatsGame]:
+        ids = list(game_ids)
+        rows: dict[str, tuple[str, str | None]] = {}
+        lines: dict[str, list[dict[str, Any]]] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(ids), _SQLITE_PARAMETERS):
+                chunk = ids[start : start + _SQLITE_PARAMETERS]
+                marks = ", ".join("?" * len(chunk))
+                c.execute(
+                    "SELECT game_id, board, counted FROM player_stats_games"
+                    f" WHERE game_id IN ({marks})",
+                    chunk,
+                )
+                rows.update((g, (board, counted)) for g, board, counted in c.fetchall())
+                c.execute(
+                    "SELECT game_id, player_id, team_id, stats FROM player_game_stats"
+                    f" WHERE game_id IN ({marks})",
+                    chunk,
+                )
+                for g, p, t, stats in c.fetchall():
+                    lines.setdefault(g, []).append(
+                        {"player_id": p, "team_id": t, "stats": json.loads(stats)}
+                    )
+        return {
+            g: game_from_rows(
+                json.loads(board), json.loads(counted) if counted else None, lines.get(g, [])
+            )
+            for g, (board, counted) in rows.items()
+        }
+
+    def season_line(self, league: str, season: str, player_id: str) -> SeasonLine | None:
+        found = self._all(
+            "SELECT record FROM player_season_stats"
+            " WHERE league = ? AND season = ? AND player_id = ?",
+            (league, season, player_id),
+        )
+        return SeasonLine.from_record(json.loads(found[0][0])) if found else None
+
+    def player(self, player_id: str, season: str | None = None) -> dict[str, Any] | None:
+        params: tuple[str, ...]
+        where, params = "player_id = ?", (player_id,)
+        if season is not None:
+            where, params = "player_id = ? AND season = ?", (player_id, season)
+        seasons = self._all(
+            f"SELECT record FROM player_season_stats WHERE {where} ORDER BY league, season",
+            params,
+        )
+        games = self._all(
+            "SELECT game_id, player_id, team_id, league, season, sport, status, stats"
+            f" FROM player_game_stats WHERE {where}",
+            params,
+        )
+        columns = ("game_id", "player_id", "team_id", "league", "season", "sport", "status")
+        game_rows = [
+            {**dict(zip(columns, row[:7], strict=True)), "stats": json.loads(row[7])}
+            for row in games
+        ]
+        game_rows.sort(key=game_order)
+        public = [SeasonLine.from_record(json.loads(r[0])).public() for r in seasons]
+        return player_answer(player_id, public, game_rows)
+
+    def leaders(
+        self, league: str, season: str, stat: str, limit: int
+    ) -> list[tuple[str, str | None, int]]:
+        found = self._all(
+            "SELECT player_id, team_id, value FROM player_season_leaders"
+            " WHERE league = ? AND season = ? AND stat = ?"
+            " ORDER BY value DESC, player_id LIMIT ?",
+            (league, season, stat, limit),
+        )
+        return [(p, t, int(v)) for p, t, v in found]
+
+    def team_players(self, team_id: str) -> list[SeasonLine]:
+        found = self._all("SELECT record FROM player_season_stats WHERE team_id = ?", (team_id,))
+        return [SeasonLine.from_record(json.loads(r[0])) for r in found]
+
+
+def open_sqlite_player_stats_store(path: str) -> SQLitePlayerStatsStore:
+    """The store in the SQLite file ``path`` (created if missing)."""
+    store = SQLitePlayerStatsStore(SQLiteDatastore(path))
+    store.create_table()
+    return store
+
+
+__all__ = [
+    "IntegrityError",
+    "MemoryPlayerStatsStore",
+    "SQLitePlayerStatsStore",
+    "open_sqlite_player_stats_store",
+]

@@ -1,0 +1,189 @@
+"""The player-stats projection: each game's player lines, live, and season lines that
+follow each game's FINAL result and its corrections.
+
+It folds each game's events into the game's own Scoreboard (the same fold as the
+game-state and standings projections) and, once per batch for each game the batch
+touched, derives the game's lines from the board (``domain.player_stats.game_lines``)
+and compares the contribution its season holds (``counted``) with the one the board
+now gives (``contribution_of``): if they differ, the old one is taken away from the
+season lines and the new one added. So a game enters its season with the batch that
+records its GAME_FINAL; a correction or retraction after FINAL, a new schedule or a
+status leaving FINAL re-aggregates that game's part of the season.
+
+Guarantees:
+- The boards, each game's lines and counted contribution, the changed season lines
+  and the tracking position are saved in one transaction (:meth:`PlayerStatsStore.save`):
+  a replayed batch is refused (IntegrityError) instead of being counted twice.
+- A batch reads its games' stored rows at once (:meth:`PlayerStatsGames.games`, one
+  query per batch) when the store has that read; otherwise one game at a time.
+- A game's lines are a function of its effective events only; a season line equals the
+  sum of the lines of its FINAL games, whatever the corrections on the way and however
+  the log is cut into batches, so rebuilding from the log gives the same rows.
+- Events of other aggregates are skipped, but their notifications advance the position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from eventsourcing.persistence import Tracking
+
+from domain.game import Game
+from domain.player_stats import (
+    Contribution,
+    PlayerLine,
+    SeasonLine,
+    contribution_of,
+    game_lines,
+)
+from domain.scoreboard import Scoreboard
+from domain.scorekeeper import recorded_event
+
+
+@dataclass(frozen=True)
+class PlayerStatsGame:
+    """One game as the player stats keep it: its board, its players' lines (live) and
+    the contribution its season holds (``None`` unless FINAL with a league and season)."""
+
+    board: Scoreboard
+    lines: Mapping[str, PlayerLine] = field(default_factory=dict)
+    counted: Contribution | None = None
+
+
+class PlayerStatsStore(Protocol):
+    """Storage of the player-stats read model (adapters/player_stats_store.py,
+    adapters/postgres_player_stats.py).
+
+    Guarantees: :meth:`save` writes the games (board, lines, counted contribution), the
+    season lines and the tracking position in one transaction, deletes a season line
+    whose ``games`` is 0, and refuses a position not above the stored one
+    (IntegrityError, nothing written). :meth:`game` and :meth:`season_line` return
+    fresh objects. The queries read committed rows only:
+    - :meth:`player`: ``{"player_id", "seasons": [SeasonLine.public()...], "games":
+      [game lines...]}`` (seasons by league then season; games by league, season, game
+      id), both limited to ``season`` when given; ``None`` if the player has no line.
+    - :meth:`leaders`: the top ``limit`` (player_id, team_id, value) by ``stat`` in a
+      league's season, in ``domain.player_stats.ranked`` order (values above zero only).
+    - :meth:`team_players`: the season lines whose ``team_id`` is the team.
+    """
+
+    def save(
+        self,
+        games: Mapping[str, PlayerStatsGame],
+        seasons: Sequence[SeasonLine],
+        tracking: Tracking,
+    ) -> None: ...
+    def game(self, game_id: str) -> PlayerStatsGame | None: ...
+    def season_line(self, league: str, season: str, player_id: str) -> SeasonLine | None: ...
+    def player(self, player_id: str, season: str | None = None) -> dict[str, Any] | None: ...
+    def leaders(
+        self, league: str, season: str, stat: str, limit: int
+    ) -> list[tuple[str, str | None, int]]: ...
+    def team_players(self, team_id: str) -> list[SeasonLine]: ...
+    def max_tracking_id(self, application_name: str) -> int | None: ...
+
+
+@runtime_checkable
+class PlayerStatsGames(Protocol):
+    """The bulk read of a PlayerStatsStore (every store in adapters/ has it).
+
+    Guarantees: :meth:`games` returns, for the ids that have a stored game, the same
+    fresh objects :meth:`PlayerStatsStore.game` would (board, lines, counted; unknown
+    ids are absent), read from committed rows in one query per batch (one dict lookup
+    per game in memory).
+    """
+
+    def games(self, game_ids: Collection[str]) -> dict[str, PlayerStatsGame]: ...
+
+
+def stored_games(store: PlayerStatsStore, game_ids: Collection[str]) -> dict[str, PlayerStatsGame]:
+    """The stored games among ``game_ids``: in one read if the store has
+    :meth:`PlayerStatsGames.games`, else one :meth:`PlayerStatsStore.game` per id."""
+    if isinstance(store, PlayerStatsGames):
+        return store.games(game_ids)
+    found = {game_id: store.game(game_id) for game_id in game_ids}
+    return {game_id: game for game_id, game in found.items() if game is not None}
+
+
+def game_line_rows(game: PlayerStatsGame) -> list[dict[str, Any]]:
+    """The game's lines as the per-game rows the stores keep (and the endpoint shows)."""
+    board, s = game.board, game.board.schedule
+    return [
+        {
+            "game_id": board.game_id,
+            "player_id": line.player_id,
+            "team_id": line.team_id,
+            "league": s.league,
+            "season": s.season,
+            "sport": board.sport.value,
+            "status": board.status,
+            "stats": dict(line.stats),
+        }
+        for line in game.lines.values()
+    ]
+
+
+class PlayerStatsProjection:
+    name = "player_stats"
+
+    def __init__(self, store: PlayerStatsStore, upstream: str) -> None:
+        self.store = store
+        self.upstream = upstream
+
+    def position(self) -> int:
+        return self.store.max_tracking_id(self.upstream) or 0
+
+    def process(self, batch: Sequence[tuple[Any, int]]) -> list[SeasonLine]:
+        """Fold (domain event, notification id) pairs; save games, changed season lines
+        and the last id at once. Returns the season lines that changed."""
+        if not batch:
+            return []
+        recorded_events = [
+            recorded_event(domain_event)
+            for domain_event, _ in batch
+            if isinstance(domain_event, (Game.Scheduled, Game.Recorded))
+        ]
+        stored = stored_games(self.store, {r.event.game_id for r in recorded_events})
+        boards: dict[str, Scoreboard] = {}
+        for recorded in recorded_events:
+            event = recorded.event
+            board = boards.get(event.game_id)
+            if board is None:
+                found = stored.get(event.game_id)
+                board = found.board if found else Scoreboard.scheduled(event)
+                boards[event.game_id] = board
+            board.apply(event, recorded.version)
+        seasons = _Seasons(self.store)
+        games: dict[str, PlayerStatsGame] = {}
+        for game_id, board in boards.items():
+            lines = game_lines(board)
+            new = contribution_of(board, lines)
+            before = stored.get(game_id)
+            old = before.counted if before else None
+            if new != old:
+                if old is not None:
+                    seasons.apply(old, -1)
+                if new is not None:
+                    seasons.apply(new, +1)
+            games[game_id] = PlayerStatsGame(board, lines, new)
+        changed = list(seasons.changed.values())
+        self.store.save(games, changed, Tracking(self.upstream, batch[-1][1]))
+        return changed
+
+
+class _Seasons:
+    """The season lines one batch reads and changes, read from the store once."""
+
+    def __init__(self, store: PlayerStatsStore) -> None:
+        self.store = store
+        self.changed: dict[tuple[str, str, str], SeasonLine] = {}
+
+    def apply(self, contribution: Contribution, sign: int) -> None:
+        for line in contribution.lines:
+            key = (contribution.league, contribution.season, line.player_id)
+            known = self.changed.get(key) or self.store.season_line(*key)
+            if known is None:
+                known = SeasonLine(*key, sport=contribution.sport)
+            self.changed[key] = known.plus(line, sign)
