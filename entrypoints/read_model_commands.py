@@ -18,14 +18,18 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from functools import partial
 from typing import Any, TextIO
 
 import psycopg
 from eventsourcing.persistence import PersistenceError
 
 from adapters.game_state_view import SQLiteGameStateView, open_sqlite_game_state_view
+from adapters.player_stats_store import SQLitePlayerStatsStore, open_sqlite_player_stats_store
 from adapters.postgres_game_state_view import PostgresGameStateView
 from adapters.postgres_history import PostgresHistory
+from adapters.postgres_history_copy import ShadowPostgresHistory
+from adapters.postgres_player_stats import PostgresPlayerStatsStore
 from adapters.postgres_standings import PostgresStandingsStore
 from adapters.read_model_copies import (
     PostgresCopies,
@@ -40,15 +44,31 @@ from domain.scorekeeper import Scorekeeper
 from entrypoints.settings import Settings
 from projections.game_state import GameStateProjection
 from projections.history import HistoryProjection
-from projections.rebuild import RebuildError
+from projections.player_stats import PlayerStatsProjection
+from projections.rebuild import RebuildError, rebuild_all
 from projections.rebuild import audit as audit_model
-from projections.rebuild import rebuild as rebuild_model
 from projections.standings import StandingsProjection
+from projections.write_behind import (
+    BufferedGameStateView,
+    BufferedHistoryStore,
+    BufferedPlayerStatsStore,
+    BufferedStandingsStore,
+)
 
 GAME_STATES = ("status", "version")
 HISTORY = ("sequence_number", "event_id", "event_type", "team_id", "player_id", "period")
 STANDINGS_GAMES = ("league", "season", "status", "counted", "board")
 STANDINGS_TABLES = ("sport", "version", "record", "public")
+PLAYER_GAMES = ("league", "season", "status", "counted", "board")
+PLAYER_LINES = ("team_id", "league", "season", "sport", "status", "stats")
+PLAYER_SEASONS = ("sport", "team_id", "games", "record")
+PLAYER_LEADERS = ("team_id", "value")
+PLAYER_KEYS = {
+    "player_stats_games": ("game_id",),
+    "player_game_stats": ("game_id", "player_id"),
+    "player_season_stats": ("league", "season", "player_id"),
+    "player_season_leaders": ("league", "season", "stat", "player_id"),
+}
 
 # One entry per read model the backend keeps: its store, its projection, and the
 # columns compared (key columns first; never a write time such as ``updated_at``).
@@ -57,12 +77,13 @@ SQLITE_READ_MODELS: dict[str, SQLiteReadModel[Any]] = {
         "game_state",
         "views.sqlite",
         open_sqlite_game_state_view,
-        GameStateProjection,
+        partial(GameStateProjection, fan_updates=False),  # a rebuild has no fans
         (
             Rows(
                 "game_states", ("game_id",), (*GAME_STATES, "public", "board"), ("public", "board")
             ),
         ),
+        buffer=BufferedGameStateView,
     ),
     "standings": SQLiteReadModel[SQLiteStandingsStore](
         "standings",
@@ -73,6 +94,30 @@ SQLITE_READ_MODELS: dict[str, SQLiteReadModel[Any]] = {
             Rows("standings_games", ("game_id",), STANDINGS_GAMES, ("counted", "board")),
             Rows("standings_tables", ("league", "season"), STANDINGS_TABLES, ("record", "public")),
         ),
+        buffer=BufferedStandingsStore,
+    ),
+    "player_stats": SQLiteReadModel[SQLitePlayerStatsStore](
+        "player_stats",
+        "player_stats.sqlite",
+        open_sqlite_player_stats_store,
+        PlayerStatsProjection,
+        (
+            Rows(
+                "player_stats_games",
+                PLAYER_KEYS["player_stats_games"],
+                PLAYER_GAMES,
+                ("counted", "board"),
+            ),
+            Rows("player_game_stats", PLAYER_KEYS["player_game_stats"], PLAYER_LINES, ("stats",)),
+            Rows(
+                "player_season_stats",
+                PLAYER_KEYS["player_season_stats"],
+                PLAYER_SEASONS,
+                ("record",),
+            ),
+            Rows("player_season_leaders", PLAYER_KEYS["player_season_leaders"], PLAYER_LEADERS),
+        ),
+        buffer=BufferedPlayerStatsStore,
     ),
 }
 
@@ -80,7 +125,7 @@ POSTGRES_READ_MODELS: dict[str, PostgresReadModel[Any]] = {
     "game_state": PostgresReadModel[PostgresGameStateView](
         "game_state",
         PostgresGameStateView,
-        GameStateProjection,
+        partial(GameStateProjection, fan_updates=False),  # a rebuild has no fans
         (
             Rows(
                 "game_states",
@@ -90,6 +135,7 @@ POSTGRES_READ_MODELS: dict[str, PostgresReadModel[Any]] = {
             ),
         ),
         tracking_table="game_state_tracking",
+        buffer=BufferedGameStateView,
     ),
     "history": PostgresReadModel[PostgresHistory](
         "history",
@@ -105,6 +151,8 @@ POSTGRES_READ_MODELS: dict[str, PostgresReadModel[Any]] = {
         ),
         tracking_table="game_events_tracking",
         prepare_shadow=same_partitions,
+        buffer=BufferedHistoryStore,
+        shadow_store=ShadowPostgresHistory,  # COPY into the fresh shadow table
     ),
     "standings": PostgresReadModel[PostgresStandingsStore](
         "standings",
@@ -120,6 +168,40 @@ POSTGRES_READ_MODELS: dict[str, PostgresReadModel[Any]] = {
             ),
         ),
         tracking_table="standings_tracking",
+        buffer=BufferedStandingsStore,
+    ),
+    "player_stats": PostgresReadModel[PostgresPlayerStatsStore](
+        "player_stats",
+        PostgresPlayerStatsStore,
+        PlayerStatsProjection,
+        (
+            Rows(
+                "player_stats_games",
+                PLAYER_KEYS["player_stats_games"],
+                PLAYER_GAMES,
+                text_key=PLAYER_KEYS["player_stats_games"],
+            ),
+            Rows(
+                "player_game_stats",
+                PLAYER_KEYS["player_game_stats"],
+                PLAYER_LINES,
+                text_key=PLAYER_KEYS["player_game_stats"],
+            ),
+            Rows(
+                "player_season_stats",
+                PLAYER_KEYS["player_season_stats"],
+                PLAYER_SEASONS,
+                text_key=PLAYER_KEYS["player_season_stats"],
+            ),
+            Rows(
+                "player_season_leaders",
+                PLAYER_KEYS["player_season_leaders"],
+                PLAYER_LEADERS,
+                text_key=PLAYER_KEYS["player_season_leaders"],
+            ),
+        ),
+        tracking_table="player_stats_tracking",
+        buffer=BufferedPlayerStatsStore,
     ),
 }
 
@@ -142,17 +224,16 @@ def rebuild(settings: Settings, projection: str, dry_run: bool, out: TextIO) -> 
         keeper = _scorekeeper(settings, out)
         if keeper is None:
             return 2
-        for name in names if projection == "all" else [projection]:
+        chosen = names if projection == "all" else [projection]
+        if not dry_run:
+            _swap_in(keeper, settings, chosen, out)
+        for name in chosen if dry_run else []:
             copies = _copies(settings, name, keeper.name)
             try:
                 bar = ProgressLine(out, name)
-                if dry_run:
-                    comparison = audit_model(keeper, copies, progress=bar)
-                    bar.finish("dry run: nothing swapped")
-                    out.writelines(f"{line}\n" for line in comparison.report())
-                else:
-                    position = rebuild_model(keeper, copies, progress=bar)
-                    bar.finish(f"swapped in at notification {position}")
+                comparison = audit_model(keeper, copies, progress=bar)
+                bar.finish("dry run: nothing swapped")
+                out.writelines(f"{line}\n" for line in comparison.report())
             finally:
                 copies.close()
     except (RebuildError, PersistenceError, psycopg.Error, sqlite3.Error, OSError) as error:
@@ -162,6 +243,30 @@ def rebuild(settings: Settings, projection: str, dry_run: bool, out: TextIO) -> 
         if keeper is not None:
             keeper.close()
     return 0
+
+
+def _swap_in(keeper: Scorekeeper, settings: Settings, names: list[str], out: TextIO) -> None:
+    """Rebuild ``names`` over one reading of the log (one bar), then swap each in (a bar
+    each for its catch-up; a single model keeps the one bar)."""
+    models: list[SQLiteCopies[Any] | PostgresCopies[Any]] = []
+    try:
+        for name in names:
+            models.append(_copies(settings, name, keeper.name))
+        shared = ProgressLine(out, "all" if len(names) > 1 else names[0])
+        bars = {names[0]: shared} if len(names) == 1 else {}
+
+        def each(name: str) -> ProgressLine:
+            if name not in bars:
+                if not bars:
+                    shared.finish(f"replayed into {', '.join(names)}")
+                bars[name] = ProgressLine(out, name)
+            return bars[name]
+
+        for name, position in rebuild_all(keeper, models, progress=shared, each=each):
+            bars[name].finish(f"swapped in at notification {position}")
+    finally:
+        for copies in models:
+            copies.close()
 
 
 def audit(settings: Settings, out: TextIO) -> int:

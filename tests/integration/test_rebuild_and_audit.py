@@ -37,13 +37,15 @@ from entrypoints.read_model_commands import (
     POSTGRES_READ_MODELS,
     SQLITE_READ_MODELS,
     audit,
+    read_model_names,
     rebuild,
 )
 from entrypoints.settings import Settings
 from projections.follower import LogFollower, Projection
 from projections.game_state import GameStateProjection
 from projections.history import HistoryProjection
-from projections.rebuild import RebuildError, compare
+from projections.read_model_comparison import compare
+from projections.rebuild import RebuildError
 from projections.standings import StandingsProjection
 from tests.game_events import AWAY, HOME, GameScript
 
@@ -231,10 +233,17 @@ def test_audit_names_a_corrupted_row_and_rebuild_fixes_it(deploy: Deploy) -> Non
     assert deployment.states()["g2"]["home_score"] == 99
     assert run(audit, settings)[0] == 1
 
+    head = deployment.keeper.recorder.max_notification_id() or 0
     status, output = run(rebuild, settings, "all", False)
     assert status == 0, output
     assert "\r" in output and "events/s" in output and "left" in output
-    assert "swapped in at notification" in output
+    # One reading of the log for every model (one bar), then each swapped in on its own.
+    names = read_model_names(settings)
+    assert f"all: {head:,}/{head:,} events" in output and "replayed into" in output
+    assert output.count("swapped in at notification") == len(names)
+    for line in output.split("\n")[:-1]:  # a model's last frame: its live position
+        name, _, frame = line.rpartition("\r")[2].partition(": ")
+        assert name in ("all", *names) and ("swapped in" in frame or "replayed" in frame), line
     assert deployment.states() == deployment.expected()
     status, report = run(audit, settings)
     assert status == 0, report

@@ -1,0 +1,298 @@
+"""Write-behind buffers in front of a shadow read model while it is rebuilt.
+
+A rebuild replays the whole log into a fresh copy that nothing else reads or writes
+until it is swapped in. Saving each page of notifications as it is folded would read
+every touched game back from the store and write it again, page after page; these
+buffers keep what the projection saved in memory instead, answer its reads from
+there, and write it to the store in one transaction every ``flush_every``
+notifications (each game, table or season line once, at its latest state) and on
+:meth:`flush`.
+
+Guarantees (each buffer implements its store's Protocol, for one writer):
+- :meth:`save` refuses a position not above the buffered one (IntegrityError), as
+  the stores do.
+- Reads return what was saved last, buffered or stored, as fresh objects the caller
+  may change; a key never saved is looked up in the store once.
+- After :meth:`flush` the store holds exactly what the saves so far would have left
+  in it, with the last position saved; nothing is written between flushes, so a
+  failure loses only buffered work of a copy that is discarded anyway.
+- Memory: what is cached is dropped after a flush once it holds more than
+  ``max_cached`` keys (reads then go to the store again).
+
+Not for live read models: another writer's changes would go unseen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from domain.player_stats import SeasonLine
+from domain.scoreboard import Scoreboard
+from domain.standings import Table
+from projections.game_state import GameStateView
+from projections.history import HistoryRow, HistoryStore
+from projections.player_stats import PlayerStatsGame, PlayerStatsStore
+from projections.standings import StandingsGame, StandingsStore
+
+FLUSH_EVERY = 250_000  # notifications between writes to the store
+MAX_CACHED = 50_000  # keys kept in memory after a flush
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Tracked(Protocol):
+    def max_tracking_id(self, application_name: str) -> int | None: ...
+
+
+class ShadowBuffer(Protocol):
+    def flush(self) -> None:
+        """Write everything buffered to the store, with the last position saved."""
+        ...
+
+
+class _Cache(Generic[K, V]):
+    """Last saved values by key (None: known absent), and the keys saved since the flush."""
+
+    def __init__(self) -> None:
+        self.known: dict[K, V | None] = {}
+        self.dirty: dict[K, V] = {}
+
+    def put(self, key: K, value: V) -> None:
+        self.known[key] = self.dirty[key] = value
+
+    def get(self, key: K, load: Callable[[], V | None]) -> V | None:
+        if key not in self.known:
+            self.known[key] = load()
+        return self.known[key]
+
+    def flushed(self, max_cached: int) -> None:
+        self.dirty = {}
+        if len(self.known) > max_cached:
+            self.known = {}
+
+
+class _Buffer:
+    """Position bookkeeping shared by the buffers."""
+
+    def __init__(self, store: Tracked, flush_every: int, max_cached: int) -> None:
+        self._tracked, self.flush_every, self.max_cached = store, flush_every, max_cached
+        self.tracking: Tracking | None = None
+        self.flushed_at = 0
+
+    def max_tracking_id(self, application_name: str) -> int | None:
+        if self.tracking is not None and self.tracking.application_name == application_name:
+            return self.tracking.notification_id
+        return self._tracked.max_tracking_id(application_name)
+
+    def check(self, tracking: Tracking) -> None:
+        stored = self.max_tracking_id(tracking.application_name) or 0
+        if tracking.notification_id <= stored:
+            raise IntegrityError(f"position {tracking.notification_id} not above {stored}")
+        if self.tracking is None:
+            self.flushed_at = stored
+        self.tracking = tracking
+
+    def due(self) -> bool:
+        assert self.tracking is not None
+        return self.tracking.notification_id - self.flushed_at >= self.flush_every
+
+    def pending(self) -> Tracking | None:
+        """The position to write with the next flush (None: nothing new)."""
+        if self.tracking is None or self.tracking.notification_id == self.flushed_at:
+            return None
+        return self.tracking
+
+    def done(self) -> None:
+        assert self.tracking is not None
+        self.flushed_at = self.tracking.notification_id
+
+
+class BufferedGameStateView(_Buffer):
+    """A GameStateView buffered in memory (see the module docstring)."""
+
+    def __init__(
+        self, view: Any, *, flush_every: int = FLUSH_EVERY, max_cached: int = MAX_CACHED
+    ) -> None:
+        super().__init__(view, flush_every, max_cached)
+        self.view: GameStateView = view
+        self._boards: _Cache[str, Scoreboard] = _Cache()
+
+    def save(self, boards: Mapping[str, Scoreboard], tracking: Tracking) -> None:
+        self.check(tracking)
+        for game_id, board in boards.items():
+            self._boards.put(game_id, board)
+        if self.due():
+            self.flush()
+
+    def board(self, game_id: str) -> Scoreboard | None:
+        found = self._boards.get(game_id, lambda: self.view.board(game_id))
+        return found.copy() if found is not None else None
+
+    def boards(self, game_ids: Collection[str]) -> dict[str, Scoreboard]:
+        unknown = [g for g in game_ids if g not in self._boards.known]
+        if unknown:
+            stored = self.view.boards(unknown)
+            for game_id in unknown:
+                self._boards.known[game_id] = stored.get(game_id)
+        found = {g: self._boards.known[g] for g in game_ids}
+        return {g: board.copy() for g, board in found.items() if board is not None}
+
+    def state(self, game_id: str) -> dict[str, Any] | None:
+        board = self.board(game_id)
+        return board.public() if board is not None else None
+
+    def states(self, status: str | None = None) -> list[dict[str, Any]]:
+        self.flush()
+        return self.view.states(status)
+
+    def flush(self) -> None:
+        tracking = self.pending()
+        if tracking is not None:
+            self.view.save(self._boards.dirty, tracking)
+            self.done()
+            self._boards.flushed(self.max_cached)
+
+
+class BufferedStandingsStore(_Buffer):
+    """A StandingsStore buffered in memory (see the module docstring)."""
+
+    def __init__(
+        self, store: Any, *, flush_every: int = FLUSH_EVERY, max_cached: int = MAX_CACHED
+    ) -> None:
+        super().__init__(store, flush_every, max_cached)
+        self.store: StandingsStore = store
+        self._games: _Cache[str, StandingsGame] = _Cache()
+        self._tables: _Cache[tuple[str, str], Table] = _Cache()
+
+    def save(
+        self, games: Mapping[str, StandingsGame], tables: Sequence[Table], tracking: Tracking
+    ) -> None:
+        self.check(tracking)
+        for game_id, game in games.items():
+            self._games.put(game_id, game)
+        for table in tables:
+            self._tables.put((table.league, table.season), table)
+        if self.due():
+            self.flush()
+
+    def game(self, game_id: str) -> StandingsGame | None:
+        found = self._games.get(game_id, lambda: self.store.game(game_id))
+        return StandingsGame(found.board.copy(), found.counted) if found is not None else None
+
+    def table(self, league: str, season: str) -> Table | None:
+        return self._tables.get((league, season), lambda: self.store.table(league, season))
+
+    def standings(self, league: str, season: str) -> dict[str, Any] | None:
+        self.flush()
+        return self.store.standings(league, season)
+
+    def flush(self) -> None:
+        tracking = self.pending()
+        if tracking is not None:
+            self.store.save(self._games.dirty, list(self._tables.dirty.values()), tracking)
+            self.done()
+            self._games.flushed(self.max_cached)
+            self._tables.flushed(self.max_cached)
+
+
+class BufferedPlayerStatsStore(_Buffer):
+    """A PlayerStatsStore buffered in memory (see the module docstring); a season line
+    saved with no games is gone, as the store deletes it."""
+
+    def __init__(
+        self, store: Any, *, flush_every: int = FLUSH_EVERY, max_cached: int = MAX_CACHED
+    ) -> None:
+        super().__init__(store, flush_every, max_cached)
+        self.store: PlayerStatsStore = store
+        self._games: _Cache[str, PlayerStatsGame] = _Cache()
+        self._seasons: _Cache[tuple[str, str, str], SeasonLine] = _Cache()
+
+    def save(
+        self,
+        games: Mapping[str, PlayerStatsGame],
+        seasons: Sequence[SeasonLine],
+        tracking: Tracking,
+    ) -> None:
+        self.check(tracking)
+        for game_id, game in games.items():
+            self._games.put(game_id, game)
+        for line in seasons:
+            self._seasons.put(line.key, line)
+        if self.due():
+            self.flush()
+
+    def game(self, game_id: str) -> PlayerStatsGame | None:
+        found = self._games.get(game_id, lambda: self.store.game(game_id))
+        if found is None:
+            return None
+        return PlayerStatsGame(found.board.copy(), dict(found.lines), found.counted)
+
+    def season_line(self, league: str, season: str, player_id: str) -> SeasonLine | None:
+        key = (league, season, player_id)
+        found = self._seasons.get(key, lambda: self.store.season_line(*key))
+        return found if found is not None and found.games else None
+
+    def player(self, player_id: str, season: str | None = None) -> dict[str, Any] | None:
+        self.flush()
+        return self.store.player(player_id, season)
+
+    def leaders(
+        self, league: str, season: str, stat: str, limit: int
+    ) -> list[tuple[str, str | None, int]]:
+        self.flush()
+        return self.store.leaders(league, season, stat, limit)
+
+    def team_players(self, team_id: str) -> list[SeasonLine]:
+        self.flush()
+        return self.store.team_players(team_id)
+
+    def flush(self) -> None:
+        tracking = self.pending()
+        if tracking is not None:
+            self.store.save(self._games.dirty, list(self._seasons.dirty.values()), tracking)
+            self.done()
+            self._games.flushed(self.max_cached)
+            self._seasons.flushed(self.max_cached)
+
+
+class BufferedHistoryStore(_Buffer):
+    """A HistoryStore buffered in memory: rows are appended, written at each flush."""
+
+    def __init__(
+        self, store: Any, *, flush_every: int = 50_000, max_cached: int = MAX_CACHED
+    ) -> None:
+        super().__init__(store, flush_every, max_cached)
+        self.store: HistoryStore = store
+        self._rows: list[HistoryRow] = []
+
+    def save(self, rows: Sequence[HistoryRow], tracking: Tracking) -> None:
+        self.check(tracking)
+        self._rows.extend(rows)
+        if self.due():
+            self.flush()
+
+    def flush(self) -> None:
+        tracking = self.pending()
+        if tracking is not None:
+            self.store.save(self._rows, tracking)
+            self.done()
+            self._rows = []
+
+
+if TYPE_CHECKING:  # each buffer is its store's Protocol (mypy checks these)
+
+    def _views(buffer: BufferedGameStateView) -> GameStateView:
+        return buffer
+
+    def _standings(buffer: BufferedStandingsStore) -> StandingsStore:
+        return buffer
+
+    def _player_stats(buffer: BufferedPlayerStatsStore) -> PlayerStatsStore:
+        return buffer
+
+    def _history(buffer: BufferedHistoryStore) -> HistoryStore:
+        return buffer
