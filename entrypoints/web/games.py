@@ -1,14 +1,11 @@
-"""Fan endpoints: game state (poll), game list, recorded events, and the SSE stream."""
+"""Fan endpoints: the game list, recorded events, and what the SSE
+stream (``entrypoints.web.fanout.stream``) replays from the store."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import random
-from collections.abc import AsyncIterator
-from typing import Any
 
-from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -17,41 +14,13 @@ from domain.scorekeeper import Scorekeeper
 from entrypoints.composition import Services
 from entrypoints.web.problems import problem
 
-EDGE_CACHE = "max-age=1, stale-while-revalidate=5, stale-if-error=60"
-CACHE_HEADERS = {
-    "Cache-Control": "no-cache",
-    "CDN-Cache-Control": EDGE_CACHE,
-    "Surrogate-Control": EDGE_CACHE,
-}
 STATUSES = {"SCHEDULED", "LIVE", "FINAL", "POSTPONED", "CANCELLED"}
-
-
-def etag(state: dict[str, Any]) -> str:
-    return f'"v{state["version"]}"'
 
 
 def _unknown(game_id: str) -> Response:
     return problem(
         404, "Unknown game", f"no game {game_id!r} has been recorded", kind="unknown-game"
     )
-
-
-async def game_state(request: Request) -> Response:
-    services: Services = request.app.state.services
-    game_id = request.path_params["game_id"]
-    state = await services.state(game_id)
-    if state is None:
-        return _unknown(game_id)
-    tag = etag(state)
-    headers = {**CACHE_HEADERS, "ETag": tag}
-    if tag in _if_none_match(request):
-        return Response(status_code=304, headers=headers)
-    return JSONResponse(state, headers=headers)
-
-
-def _if_none_match(request: Request) -> list[str]:
-    header = request.headers.get("if-none-match", "")
-    return [t.strip() for t in header.split(",") if t.strip()]
 
 
 async def list_games(request: Request) -> Response:
@@ -118,60 +87,3 @@ def _last_event_id(request: Request) -> int | None:
     if raw is None or not raw.strip().isdigit():
         return None
     return int(raw.strip())
-
-
-async def game_stream(request: Request) -> Response:
-    services: Services = request.app.state.services
-    game_id = request.path_params["game_id"]
-    if await services.state(game_id) is None:
-        return _unknown(game_id)
-    resume_from = _last_event_id(request)
-
-    async def frames() -> AsyncIterator[ServerSentEvent]:
-        retry = random.randint(1000, 3000)
-        # Subscribe before reading the state: whatever is published after the read
-        # is queued, and whatever came before is in the state (the projection
-        # updates its view before it publishes).
-        subscriber = await services.hub.subscribe(game_id)
-        try:
-            state = await services.state(game_id)
-            if state is None:
-                return
-            head = 0
-            if resume_from is not None:
-                head = await asyncio.to_thread(services.scorekeeper.game_version, game_id)
-            if resume_from is None or resume_from > head:
-                # A first visit, or an id this store never gave out: start afresh.
-                sent = int(state["version"])
-                yield ServerSentEvent(json.dumps(state), event="state", id=str(sent), retry=retry)
-            else:
-                sent = resume_from
-                yield ServerSentEvent(comment="resuming", retry=retry)
-            for version, data in await asyncio.to_thread(
-                replay_after, services.scorekeeper, game_id, sent
-            ):
-                yield ServerSentEvent(data, event="game_event", id=str(version))
-                sent = version
-            while True:
-                message = await subscriber.next()
-                if message is None:
-                    yield ServerSentEvent(comment="falling behind; reconnect", retry=retry)
-                    return
-                if message.version <= sent and not message.resync:
-                    continue
-                if message.resync or message.version > sent + 1:
-                    missed = await asyncio.to_thread(
-                        replay_after, services.scorekeeper, game_id, sent
-                    )
-                    for version, data in missed:
-                        if message.resync or version < message.version:
-                            yield ServerSentEvent(data, event="game_event", id=str(version))
-                            sent = version
-                    if message.resync:
-                        continue
-                yield ServerSentEvent(message.data, event="game_event", id=str(message.version))
-                sent = message.version
-        finally:
-            await services.hub.unsubscribe(subscriber)
-
-    return EventSourceResponse(frames(), ping=15, headers={"Cache-Control": "no-cache"})
