@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo serve test lint typecheck pytest setup browser clean
+.PHONY: demo serve test lint typecheck pytest setup browser edge clean
 
 demo: setup
 	$(BIN)/scoreline demo
@@ -15,7 +15,7 @@ demo: setup
 serve: setup
 	$(BIN)/scoreline serve
 
-test: setup browser lint typecheck pytest
+test: setup browser edge lint typecheck pytest
 
 setup: $(VENV)/.installed
 
@@ -30,6 +30,12 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing chromium (Debian package) for the fan-page tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# The edge tests run a real Varnish (Debian package).
+edge:
+	@command -v varnishd >/dev/null 2>&1 || [ -x /usr/sbin/varnishd ] || { \
+	  echo "installing varnish (Debian package) for the edge tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq varnish >/dev/null; }
 
 lint: setup
 	$(BIN)/ruff check .

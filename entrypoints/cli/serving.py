@@ -60,6 +60,10 @@ def run_under_uvicorn(settings: Settings, log_level: str, side_task: Any = None)
         log_level=log_level,
         lifespan="on",
         log_config=None,  # uvicorn's loggers go through the JSON handler
+        access_log=log_level in ("debug", "trace"),  # a line per poll costs more than the poll
+        server_header=False,
+        # the hub drains the fans' streams itself; this only bounds anything else that hangs
+        timeout_graceful_shutdown=int(settings.sse_drain_deadline) + 5,
     )
     server = uvicorn.Server(config)
 
@@ -74,7 +78,10 @@ def run_under_uvicorn(settings: Settings, log_level: str, side_task: Any = None)
             runner.cancel()
 
     try:
-        asyncio.run(main_task())
+        # uvicorn's own loop choice (uvloop when installed): asyncio.run would force the
+        # default loop, and the polling path measured ~1.5x slower on it (BENCHMARKS.md).
+        with asyncio.Runner(loop_factory=config.get_loop_factory()) as loop_runner:
+            loop_runner.run(main_task())
     finally:
         services.close()
     return 0

@@ -1,6 +1,6 @@
 """Historians' endpoints: a game's state as of a version, and a paced replay of a finished game.
 
-``GET /games/{game_id}/state?at_version=N`` (:func:`game_state` routes it to :func:`state_at`)
+``GET /games/{game_id}/state?at_version=N`` (routed here by :mod:`entrypoints.web.polling`)
 - answers the state after the game's first ``N`` recorded events, folded with
   :class:`~domain.scoreboard.Scoreboard` exactly as the live stream folds them;
 - the event store only appends, so that state never changes: it carries the strong ETag
@@ -9,7 +9,7 @@
 - 400 problem+json for an ``at_version`` that is not an integer, is below 1, or is above
   the game's version (the detail says which, the last case with ``latest_version``);
   404 for a game with no recorded events.
-- Without ``at_version`` the request is the live ``games.game_state``, unchanged.
+- Without ``at_version`` the request is the live state (:mod:`entrypoints.web.polling`).
 
 ``GET /games/{game_id}/replay?speed=X`` (:func:`replay`)
 - 404 for an unknown game; 409 for a game whose status is not FINAL; 400 unless ``speed``
@@ -46,7 +46,6 @@ from starlette.responses import JSONResponse, Response
 from domain.scoreboard import Scoreboard
 from domain.scorekeeper import RecordedEvent
 from entrypoints.composition import Services
-from entrypoints.web import games
 from entrypoints.web.problems import problem
 
 MAX_GAP_SECONDS = 30.0
@@ -62,13 +61,6 @@ class Step:
     version: int
     data: str
     wait_after_start: float  # original seconds from the first event, gaps capped, unscaled
-
-
-async def game_state(request: Request) -> Response:
-    """``GET /games/{id}/state``: the live state, or with ``at_version`` the state as of then."""
-    if "at_version" in request.query_params:
-        return await state_at(request)
-    return await games.game_state(request)
 
 
 async def state_at(request: Request) -> Response:

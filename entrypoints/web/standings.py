@@ -23,14 +23,9 @@ from typing import Any, Protocol
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+# One definition for every polled answer; re-exported for the other read-model endpoints.
+from entrypoints.web.cache_headers import CACHE_HEADERS as CACHE_HEADERS
 from entrypoints.web.problems import problem
-
-EDGE_CACHE = "max-age=1, stale-while-revalidate=5, stale-if-error=60"
-CACHE_HEADERS = {
-    "Cache-Control": "no-cache",
-    "CDN-Cache-Control": EDGE_CACHE,
-    "Surrogate-Control": EDGE_CACHE,
-}
 
 
 class StandingsReader(Protocol):

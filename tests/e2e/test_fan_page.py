@@ -11,6 +11,7 @@ these tests fail, they do not skip.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import time
@@ -221,3 +222,67 @@ def test_index_lists_live_games_first_and_refreshes(live_server: Any, page: Page
     )
     assert later.game_id in live and now.game_id in live
     assert "1" in page.eval(f"{card.format(later.game_id)}.querySelector('.pts').textContent")
+
+
+class RefusingPage(Page):
+    """A tab whose stream requests are answered 503 + Retry-After while ``refusing``,
+    as a gateway at its connection cap (or draining) answers them."""
+
+    refusing = False
+
+    def _paused(self, params: dict[str, Any]) -> None:
+        if not self.refusing:
+            super()._paused(params)
+            return
+        body = base64.b64encode(b'{"title": "Too many streams"}').decode()
+        headers = [
+            {"name": "Retry-After", "value": "1"},
+            {"name": "Content-Type", "value": "application/problem+json"},
+        ]
+        self.browser.post(
+            "Fetch.fulfillRequest",
+            {"requestId": params["requestId"], "responseCode": 503,
+             "responseHeaders": headers, "body": body},
+            self.session,
+        )  # fmt: skip
+
+    def refuse(self, url_pattern: str) -> None:
+        self.refusing = True
+        self.send("Fetch.enable", {"patterns": [{"urlPattern": url_pattern}]})
+
+    def admit(self) -> None:
+        self.refusing = False
+        self.send("Fetch.disable")
+
+
+def test_game_page_polls_while_streams_are_refused_then_streams_again(
+    live_server: Any, browser: Browser
+) -> None:
+    match = Match(live_server).schedule().start()
+    page = RefusingPage(browser)
+    try:
+        page.refuse("*/stream*")
+        page.goto(live_server.base_url + match.url_path + "?retry=2")
+        page.wait_for(f"{CONNECTION} === 'polling'", 8)
+        wait_score(page, "0-0", 5)
+        stream_url = live_server.base_url + match.url_path + "/stream"
+        assert any(url.startswith(stream_url) and status == 503 for url, status in page.responses)
+        state_url = live_server.base_url + match.url_path + "/state"
+        deadline = time.monotonic() + 8
+        while (state_url, 304) not in page.responses:  # polls carry If-None-Match
+            assert time.monotonic() < deadline, "no 304 while polling\n" + page.describe()
+            time.sleep(0.1)
+        match.goal()
+        wait_score(page, "1-0", 6)
+        assert page.eval(CONNECTION) == "polling"
+
+        page.admit()  # room again: the page returns to the stream by itself
+        page.wait_for(f"{CONNECTION} === 'live'", 10)
+        polls = sum(url.endswith("/state") for url in page.requests)
+        match.goal(team="che", player="p20", minute=30, description="Goal: Palmer")
+        wait_score(page, "1-1", 5)
+        time.sleep(0.5)
+        assert sum(url.endswith("/state") for url in page.requests) <= polls + 1, "still polling"
+        assert not page.errors, page.errors
+    finally:
+        page.close()

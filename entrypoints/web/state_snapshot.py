@@ -1,0 +1,95 @@
+"""One game state as the polling endpoint sends it: encoded once per version, never per request.
+
+A :class:`Snapshot` holds the state's JSON body bytes, its strong ETag ``"v{version}"``
+and the ready ASGI ``http.response.start`` messages of its 200 and 304 answers (shared,
+never mutated), so answering a poll is two ``send`` calls and one header comparison.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from entrypoints.web.cache_headers import RAW_CACHE_HEADERS
+
+Message = dict[str, Any]  # an ASGI send message
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    version: int
+    final: bool
+    body: bytes  # the state's JSON
+    etag: bytes = field(init=False)  # the strong tag, '"v12"'
+    ok: Message = field(init=False, repr=False)  # the 200's start message
+    not_modified: Message = field(init=False, repr=False)  # the 304's start message
+    content: Message = field(init=False, repr=False)  # the 200's body message
+
+    def __post_init__(self) -> None:
+        tag = b'"v%d"' % self.version
+        common = [(b"etag", tag), *RAW_CACHE_HEADERS]
+        ok = [
+            (b"content-type", b"application/json"),
+            (b"content-length", b"%d" % len(self.body)),
+            *common,
+        ]
+        set_ = object.__setattr__  # frozen: the derived fields are set once, here
+        set_(self, "etag", tag)
+        set_(self, "ok", {"type": "http.response.start", "status": 200, "headers": ok})
+        set_(
+            self,
+            "not_modified",
+            {"type": "http.response.start", "status": 304, "headers": common},
+        )
+        set_(self, "content", {"type": "http.response.body", "body": self.body})
+
+    def matches(self, if_none_match: bytes) -> bool:
+        """RFC 9110 weak comparison of an If-None-Match value with this tag (``*`` matches)."""
+        if if_none_match == self.etag:  # what every revalidating client sends
+            return True
+        for candidate in if_none_match.split(b","):
+            tag = candidate.strip()
+            if tag == b"*" or tag.removeprefix(b"W/") == self.etag:
+                return True
+        return False
+
+    def state(self) -> dict[str, Any]:
+        decoded: dict[str, Any] = json.loads(self.body)
+        return decoded
+
+
+def snapshot_of_state(state: dict[str, Any]) -> Snapshot:
+    """Encode a state dict (``version`` and ``status`` required) once."""
+    body = json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode()
+    return Snapshot(_version(state), state.get("status") == "FINAL", body)
+
+
+def snapshot_of_json(raw: bytes) -> Snapshot:
+    """A state already encoded (the state cache's bytes): kept as the body as-is."""
+    state = json.loads(raw)
+    if not isinstance(state, dict):
+        raise ValueError(f"a game state is a JSON object, not {raw[:40]!r}")
+    return Snapshot(_version(state), state.get("status") == "FINAL", bytes(raw))
+
+
+def snapshot_of_update(data: str | bytes) -> Snapshot:
+    """The state inside one published update (``{"version", "event", "state", ...}``)."""
+    message = json.loads(data)
+    return snapshot_of_state(message["state"])
+
+
+def snapshot_of_frame(frame: bytes) -> Snapshot:
+    """The state inside one SSE ``game_event`` frame of the hub's window (its ``data:``
+    lines are a published update, ``{"version", "event", "state", ...}``)."""
+    lines = [line[5:].removeprefix(b" ") for line in frame.split(b"\n") if line[:5] == b"data:"]
+    if not lines:
+        raise ValueError(f"no data in the frame {frame[:40]!r}")
+    return snapshot_of_update(b"\n".join(lines))
+
+
+def _version(state: dict[str, Any]) -> int:
+    version = state["version"]
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise TypeError(f"a state's version must be an int, not {version!r}")
+    return version
