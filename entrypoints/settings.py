@@ -36,8 +36,17 @@ class Settings:
     kafka_partitions: int = 12
     kafka_session_timeout_ms: int = 10_000  # how soon a dead recorder's partitions move
     kafka_heartbeat_interval_ms: int = 3_000
+    # The longest a recorder's Kafka fetch may wait at the broker for records (ms).
+    # kafka-python's default, 500, made the broker hold fetches up to half a second
+    # under every event (measured: BENCHMARKS.md section 2); 10 costs an idle recorder
+    # ~100 small fetches a second and nothing under load. Raise it to fetch less often.
+    kafka_fetch_max_wait_ms: int = 10
     role: str = "all"
     tcp_feed_port: int | None = None  # also take providers' persistent TCP feeds here
+    # Fans' SSE streams, per gateway process (entrypoints/web/fanout/stream.py).
+    sse_max_connections: int = 15_000  # then 503 + Retry-After (a process holds < 20k fds)
+    sse_max_lag: int = 64  # frames a stream may fall behind before it is told to reconnect
+    sse_drain_deadline: float = 10.0  # seconds a shutting-down gateway waits for its fans
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -67,6 +76,9 @@ class Settings:
         ):
             if env.get(name):
                 values[key] = int(_positive(name, env))
+        if env.get("SCORELINE_KAFKA_FETCH_MAX_WAIT_MS"):
+            name = "SCORELINE_KAFKA_FETCH_MAX_WAIT_MS"
+            values["kafka_fetch_max_wait_ms"] = _milliseconds(name, env[name])
         if env.get("SCORELINE_KAFKA_TOPIC"):
             values["kafka_topic"] = env["SCORELINE_KAFKA_TOPIC"]
         if env.get("SCORELINE_ADMIN_TOKEN"):
@@ -77,6 +89,14 @@ class Settings:
             values["provider_rate"] = _positive("SCORELINE_PROVIDER_RATE", env)
         if "SCORELINE_PROVIDER_BURST" in env:
             values["provider_burst"] = _positive("SCORELINE_PROVIDER_BURST", env)
+        for name, key in (
+            ("SCORELINE_SSE_MAX_CONNECTIONS", "sse_max_connections"),
+            ("SCORELINE_SSE_MAX_LAG", "sse_max_lag"),
+        ):
+            if env.get(name):
+                values[key] = int(_positive(name, env))
+        if "SCORELINE_SSE_DRAIN_DEADLINE" in env:
+            values["sse_drain_deadline"] = _positive("SCORELINE_SSE_DRAIN_DEADLINE", env)
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)
         settings.check()
@@ -98,6 +118,11 @@ class Settings:
         ):
             raise SettingsError(
                 f"SCORELINE_REDIS_URL must be a redis:// URL, got {_redacted(self.redis_url)!r}"
+            )
+        if self.kafka_fetch_max_wait_ms < 0:
+            raise SettingsError(
+                "--kafka-fetch-max-wait-ms (SCORELINE_KAFKA_FETCH_MAX_WAIT_MS) must not be"
+                f" negative, got {self.kafka_fetch_max_wait_ms}"
             )
         if self.kafka_bootstrap is not None:
             for server in self.kafka_bootstrap.split(","):
@@ -152,6 +177,12 @@ def _positive(name: str, env: Mapping[str, str]) -> float:
     if value <= 0:
         raise SettingsError(f"{name} must be above 0, got {env[name]!r}")
     return value
+
+
+def _milliseconds(name: str, text: str) -> int:
+    if not text.strip().isdigit():
+        raise SettingsError(f"{name} must be a whole number of milliseconds, got {text!r}")
+    return int(text)
 
 
 def _number(name: str, text: str) -> float:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import importlib.resources
 import os
+import random
 import socket
 import stat
 import subprocess
@@ -49,6 +50,29 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def free_port_run(count: int) -> int:
+    """The first of ``count`` consecutive free loopback ports, below the ephemeral range.
+
+    Ports the kernel hands out to outgoing connections (the ephemeral range, where
+    :func:`free_port` draws from) can be taken by any client socket between the check
+    and the bind; a run chosen below that range only collides with listeners.
+    """
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for _ in range(200):
+        base = random.randrange(10_000, low - count)
+        sockets = [socket.socket() for _ in range(count)]
+        try:
+            for offset, s in enumerate(sockets):
+                s.bind(("127.0.0.1", base + offset))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise ServiceUnavailable(f"no {count} consecutive free ports below {low}")
 
 
 def ensure_postgres() -> None:

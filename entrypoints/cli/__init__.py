@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from entrypoints.cli import benchmarks, feeds, history, operations, serving
+from entrypoints.cli import benchmarks, feeds, history, operations, serving, watching
 from entrypoints.settings import SettingsError
 
 
@@ -37,4 +37,5 @@ def build_parser() -> argparse.ArgumentParser:
     operations.add_read_model_commands(commands)
     history.add_replay_command(commands)
     benchmarks.add_bench_commands(commands)
+    watching.add_watch_command(commands)
     return parser

@@ -14,6 +14,11 @@ from entrypoints.cli.options import Commands
 
 BENCHMARKS: dict[str, tuple[str, str]] = {
     # name: (module with ``add_arguments(parser)`` and ``run(args) -> int``, help)
+    "fanout": ("bench.fanout", "N SSE subscribers of one game on one gateway, beside Nchan"),
+    "poll": ("bench.poll", "wrk on the state endpoint's 200 and 304, beside nginx and Redis GET"),
+    "spike": ("bench.spike", "a goal's 50x poll spike through Varnish: origin load, staleness"),
+    "rebuild": ("bench.rebuild", "rebuild of every read model over 1M events, beside a raw read"),
+    "leaderboards": ("bench.leaderboards", "leaderboard reads via the PER cache, beside uncached"),
 }
 
 

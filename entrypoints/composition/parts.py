@@ -10,10 +10,11 @@ from adapters.rejected_store import MemoryRejectedStore, SQLiteRejectedStore
 from domain.ports import Broker, EventLog, RejectedStore, StateCache
 from domain.scorekeeper import Scorekeeper
 from entrypoints.composition.services import WORKERS, Services
-from entrypoints.composition.wiring import wire
+from entrypoints.composition.wiring import scorekeeper_env, wire
 from entrypoints.settings import Settings
 from projections.follower import LogFollower
 from projections.game_state import GameStateView
+from projections.player_stats import PlayerStatsProjection, PlayerStatsStore
 from projections.standings import StandingsProjection, StandingsStore
 
 
@@ -31,7 +32,9 @@ def build(settings: Settings) -> Services:
 
         # Tables are `scoreline db upgrade`'s to create: a fleet starting at once must
         # not race each other's DDL.
-        scorekeeper = Scorekeeper(env=postgres_env(settings.database_url, create_table=False))
+        scorekeeper = Scorekeeper(
+            env=postgres_env(settings.database_url, create_table=False) | scorekeeper_env(settings)
+        )
         rejected: RejectedStore = PostgresRejectedStore(settings.database_url, create=False)
         view: GameStateView = PostgresGameStateView(postgres_datastore(settings.database_url))
         writer_lock = AdvisoryLock(settings.database_url, "scoreline:game_state")
@@ -40,11 +43,17 @@ def build(settings: Settings) -> Services:
         standings: StandingsStore = PostgresStandingsStore(
             postgres_datastore(settings.database_url)
         )
+        from adapters.postgres_player_stats import PostgresPlayerStatsStore
+
+        player_stats: PlayerStatsStore = PostgresPlayerStatsStore(
+            postgres_datastore(settings.database_url)
+        )
     else:
         scorekeeper = Scorekeeper(
             env={
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(data_dir / "events.sqlite"),
+                **scorekeeper_env(settings),
             }
         )
         rejected = SQLiteRejectedStore(data_dir / "rejected.sqlite")
@@ -52,6 +61,9 @@ def build(settings: Settings) -> Services:
         from adapters.standings_store import open_sqlite_standings_store
 
         standings = open_sqlite_standings_store(str(data_dir / "standings.sqlite"))
+        from adapters.player_stats_store import open_sqlite_player_stats_store
+
+        player_stats = open_sqlite_player_stats_store(str(data_dir / "player_stats.sqlite"))
     event_log: EventLog
     if settings.kafka_bootstrap:
         from adapters.kafka_event_log import KafkaEventLog
@@ -62,6 +74,7 @@ def build(settings: Settings) -> Services:
             partitions=settings.kafka_partitions,
             session_timeout_ms=settings.kafka_session_timeout_ms,
             heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+            fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         )
     else:
         event_log = SQLiteEventLog(data_dir / "ingest.sqlite")
@@ -78,6 +91,8 @@ def build(settings: Settings) -> Services:
     services = wire(settings, scorekeeper, event_log, rejected, view, broker, cache)
     services.writer_lock = writer_lock
     _add_standings(services, standings)
+    _add_player_stats(services, player_stats)
+    _add_near_cache(services)
     if settings.database_url and "projector" in WORKERS[settings.role]:
         from adapters.postgres_advisory_lock import AdvisoryLock
         from adapters.postgres_history import PostgresHistory
@@ -116,7 +131,57 @@ def _add_standings(services: Services, standings: StandingsStore) -> None:
     services.read_models.append(("standings", LogFollower(scorekeeper, projection), lock))
 
 
+def _add_player_stats(services: Services, store: PlayerStatsStore) -> None:
+    """Player stats and the leaderboards over them (and the standings) through the PER
+    cache: served by every role, projected by the projector role."""
+    from adapters.early_expiration_cache import EarlyExpirationCache
+    from entrypoints.web.leaderboards import TTL_SECONDS, Answer, Leaderboards
+
+    services.player_stats = store
+    assert services.standings is not None, "add the standings first"
+    cache = EarlyExpirationCache[Answer](TTL_SECONDS)
+    services.leaderboards = Leaderboards(store, services.standings, cache)
+    settings, scorekeeper = services.settings, services.scorekeeper
+    if "projector" not in WORKERS[settings.role]:
+        return
+    lock = None
+    if settings.database_url:
+        from adapters.postgres_advisory_lock import AdvisoryLock
+
+        lock = AdvisoryLock(settings.database_url, "scoreline:player_stats")
+    projection = PlayerStatsProjection(store, scorekeeper.name)
+    services.read_models.append(("player_stats", LogFollower(scorekeeper, projection), lock))
+
+
+def _add_near_cache(services: Services) -> None:
+    """The gateway's polled states: fed by the hub, cold games read from the state cache
+    (the store's view when it has no copy)."""
+    import asyncio
+
+    from entrypoints.web.games import replay_after
+    from entrypoints.web.hub import Replay
+    from entrypoints.web.near_cache import NearCache
+    from entrypoints.web.state_fallback import fallback_reader
+
+    scorekeeper = services.scorekeeper
+
+    def replay_for(game_id: str) -> Replay:
+        async def replay(after: int) -> list[tuple[int, bytes]]:
+            rows = await asyncio.to_thread(replay_after, scorekeeper, game_id, after)
+            return [(version, data.encode()) for version, data in rows]
+
+        return replay
+
+    services.near_cache = NearCache(
+        services.hub,
+        fallback_reader(services.cache, services.view),
+        replay_for,
+        counters=services.metrics,
+    )
+
+
 def build_in_memory(settings: Settings) -> Services:
+    from adapters.player_stats_store import MemoryPlayerStatsStore
     from adapters.standings_store import MemoryStandingsStore
 
     scorekeeper = Scorekeeper(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
@@ -130,4 +195,6 @@ def build_in_memory(settings: Settings) -> Services:
         MemoryStateCache(),
     )
     _add_standings(services, MemoryStandingsStore())
+    _add_player_stats(services, MemoryPlayerStatsStore())
+    _add_near_cache(services)
     return services

@@ -18,10 +18,12 @@ from domain.scorekeeper import Scorekeeper
 from entrypoints.metrics import Metrics
 from entrypoints.settings import Settings
 from entrypoints.web.hub import Hub
+from entrypoints.web.near_cache import NearCache
 from entrypoints.web.provider_auth import ProviderAuthenticator
 from entrypoints.web.rate_limit import RateLimits
 from projections.follower import LogFollower
 from projections.game_state import GameStateView
+from projections.player_stats import PlayerStatsStore
 from projections.standings import StandingsStore
 
 log = logging.getLogger("scoreline.composition")
@@ -54,6 +56,9 @@ class Services:
     metrics: Metrics
     writer_lock: Any = None  # an AdvisoryLock when the read models live in PostgreSQL
     standings: StandingsStore | None = None  # league tables, GET /standings/{league}/{season}
+    player_stats: PlayerStatsStore | None = None  # GET /players/{id}/stats, /teams/{id}
+    leaderboards: Any = None  # entrypoints.web.leaderboards.Leaderboards (the PER cache)
+    near_cache: NearCache | None = None  # the polled game states, GET /games/{id}/state
     # Further read models (name, follower, writer lock), each run by the projector role.
     read_models: list[tuple[str, LogFollower, Any]] = field(default_factory=list)
     listener: Any = None  # a NotificationListener in a fleet's projector
@@ -143,9 +148,13 @@ class Services:
         for lock in [self.writer_lock, *(lock for _, _, lock in self.read_models)]:
             if lock is not None:
                 lock.release()
+        if self.near_cache is not None:
+            await self.near_cache.close()
         await self.hub.close()
         await self.broker.close()
         await self.cache.close()
+        if self.leaderboards is not None:
+            await self.leaderboards.close()
 
     def close(self) -> None:
         self.event_log.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from importlib.resources import files
@@ -16,7 +17,19 @@ from starlette.staticfiles import StaticFiles
 from entrypoints.composition import Services
 from entrypoints.metrics import metrics_endpoint
 from entrypoints.tcp_feed import serve_tcp_feed
-from entrypoints.web import games, history, ingest, ops, standings
+from entrypoints.web import (
+    games,
+    history,
+    ingest,
+    leaderboards,
+    ops,
+    players,
+    polling,
+    standings,
+    teams,
+)
+from entrypoints.web.fanout.shutdown import drain_when_exiting
+from entrypoints.web.fanout.stream import GameStream, StreamFirst
 from entrypoints.web.health import healthz, readyz_endpoint, service_checks
 from entrypoints.web.openapi import document
 
@@ -58,15 +71,22 @@ def routes(role: str) -> list[BaseRoute]:
             Route("/", index_page),
             Route("/games", games.list_games),
             Route("/games/{game_id}", game_page),
-            Route("/games/{game_id}/state", history.game_state),
+            Route("/games/{game_id}/state", polling.game_state, methods=["GET", "HEAD"]),
             Route("/games/{game_id}/replay", history.replay),
             Route("/games/{game_id}/events", games.game_events),
-            Route("/games/{game_id}/stream", games.game_stream),
+            Route("/games/{game_id}/stream", GameStream(), methods=["GET"]),
             Route("/standings/{league}/{season}", standings.standings_table),
+            Route("/leaderboards/{league}/{season}/{stat}", leaderboards.leaderboard),
+            Route("/players/{player_id}/stats", players.player_stats),
+            Route("/teams/{team_id}", teams.team),
             Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),
         ],
     }
     return [route for group in ROUTE_GROUPS[role] for route in groups[group]]
+
+
+class GatewayApp(StreamFirst, polling.FastPollApp):
+    """Starlette behind two fast paths: fans' streams, then polls of held games."""
 
 
 def create_app(services: Services, *, run_workers: bool = True) -> Starlette:
@@ -81,14 +101,18 @@ def create_app(services: Services, *, run_workers: bool = True) -> Starlette:
         if port is not None and services.settings.role in ("all", "ingest"):
             tcp_feed = await serve_tcp_feed(services, services.settings.host, port)
         app.state.tcp_feed = tcp_feed
+        drain = asyncio.create_task(
+            drain_when_exiting(services.hub, services.settings.sse_drain_deadline)
+        )
         try:
             yield
         finally:
+            drain.cancel()
             if tcp_feed is not None:
                 await tcp_feed.close()
             await services.stop()
 
-    app = Starlette(
+    app = GatewayApp(
         routes=[
             Route("/readyz", readyz_endpoint(service_checks(services))),
             Route("/metrics", metrics_endpoint(services.metrics)),
@@ -97,4 +121,7 @@ def create_app(services: Services, *, run_workers: bool = True) -> Starlette:
         lifespan=lifespan,
     )
     app.state.services = services
+    if "gateway" in ROUTE_GROUPS[services.settings.role]:
+        app.near_cache = services.near_cache  # polls of held games skip the router
+        app.stream = GameStream()  # and so do fans' streams
     return app

@@ -9,14 +9,15 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import httpx
 
-from tests.services import free_port
+from tests.services import free_port_run
 
 
 def test_cluster_starts_every_role_and_stops_them_cleanly(
-    postgres_url: str, redis_service: tuple[str, str], kafka_bootstrap: str
+    postgres_url: str, redis_service: tuple[str, str], kafka_bootstrap: str, tmp_path: Path
 ) -> None:
     env = {
         **os.environ,
@@ -30,7 +31,8 @@ def test_cluster_starts_every_role_and_stops_them_cleanly(
     }
     cli = [sys.executable, "-m", "entrypoints.cli"]
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
-    base = free_port()
+    base = free_port_run(7)
+    errors = tmp_path / "cluster.stderr"
     cluster = subprocess.Popen(
         [
             *cli,
@@ -48,7 +50,7 @@ def test_cluster_starts_every_role_and_stops_them_cleanly(
         ],
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=errors.open("w"),
         text=True,
     )
     try:
@@ -74,7 +76,9 @@ def test_cluster_starts_every_role_and_stops_them_cleanly(
                         break
                 except httpx.TransportError:
                     pass
-                assert time.monotonic() < deadline, f"port {port} never healthy"
+                assert time.monotonic() < deadline, (
+                    f"port {port} never healthy: {errors.read_text()[-2000:]}"
+                )
                 time.sleep(0.2)
         assert httpx.get(f"http://127.0.0.1:{ports[-1]}/games", timeout=5).status_code == 200
         assert httpx.get(f"http://127.0.0.1:{ports[0]}/games", timeout=5).status_code == 404
