@@ -138,7 +138,7 @@ async def test_a_key_keeps_one_partition_and_its_order(make_log: MakeLog) -> Non
         await log.append(sent[start : start + 100])
     consumer = log.consumer(lambda parts: dict.fromkeys(parts, 0), lambda _: None)
     got: list[Positioned] = []
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 45  # a bound on joining the group, not a timing check
     while not got and time.monotonic() < deadline:  # a first, small poll: lag shows
         got.extend(await consumer.poll(5, 0.2))
     early_lag = consumer.lag()
@@ -293,7 +293,7 @@ async def test_append_raises_in_bounded_time_when_the_broker_is_down() -> None:
         # The broker comes back (this one empty: memory storage): appends work again.
         broker = Tansu(broker.port).start()
         log.ensure_topic()
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 45  # a bound on joining the group, not a timing check
         while True:
             try:
                 await log.append([record("a", 4)])
