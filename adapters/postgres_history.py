@@ -103,23 +103,7 @@ class PostgresHistory(PostgresTrackingRecorder):
     # ----------------------------------------------------------------- writes
     def save(self, rows: Sequence[HistoryRow], tracking: Tracking) -> None:
         """Insert the rows (skipping stored ones) and record ``tracking``, atomically."""
-        values = [
-            (
-                r.game_id,
-                r.sequence_number,
-                r.version,
-                r.event_id,
-                r.event_type,
-                r.team_id,
-                r.player_id,
-                r.period,
-                r.clock_seconds,
-                r.provider,
-                r.recorded_at,
-                Jsonb(r.event),
-            )
-            for r in rows
-        ]
+        values = [row_values(r) for r in rows]
         with self.datastore.transaction(commit=True) as c:
             # Tracking first: a stale batch fails before writing, and concurrent
             # writers queue on the position row.
@@ -217,6 +201,24 @@ class PostgresHistory(PostgresTrackingRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(self._select_game, (game_id,))
             return [_row(found) for found in c.fetchall()]
+
+
+def row_values(r: HistoryRow) -> tuple[Any, ...]:
+    """``r`` as the values of :data:`COLUMNS`, in their order."""
+    return (
+        r.game_id,
+        r.sequence_number,
+        r.version,
+        r.event_id,
+        r.event_type,
+        r.team_id,
+        r.player_id,
+        r.period,
+        r.clock_seconds,
+        r.provider,
+        r.recorded_at,
+        Jsonb(r.event),
+    )
 
 
 def _row(found: dict[str, Any]) -> HistoryRow:

@@ -19,9 +19,8 @@ from collections.abc import Sequence
 
 from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL, Identifier
-from psycopg.types.json import Jsonb
 
-from adapters.postgres_history import COLUMNS, PostgresHistory
+from adapters.postgres_history import COLUMNS, PostgresHistory, row_values
 from projections.history import HistoryRow
 
 
@@ -37,19 +36,4 @@ class ShadowPostgresHistory(PostgresHistory):
             if rows:
                 with c.copy(copy) as writer:
                     for r in rows:
-                        writer.write_row(
-                            (
-                                r.game_id,
-                                r.sequence_number,
-                                r.version,
-                                r.event_id,
-                                r.event_type,
-                                r.team_id,
-                                r.player_id,
-                                r.period,
-                                r.clock_seconds,
-                                r.provider,
-                                r.recorded_at,
-                                Jsonb(r.event),
-                            )
-                        )
+                        writer.write_row(row_values(r))
