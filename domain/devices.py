@@ -89,7 +89,7 @@ def check_token(token: Any) -> str:
         raise DeviceError("token must be a non-empty string", "/token")
     if len(token) > MAX_TOKEN_LENGTH:
         raise DeviceError(f"token is longer than {MAX_TOKEN_LENGTH} characters", "/token")
-    if not _TOKEN.match(token):
+    if not _TOKEN.fullmatch(token):
         raise DeviceError("token may hold only letters, digits and _ : - .", "/token")
     return token
 
@@ -107,7 +107,7 @@ def check_ids(ids: Any, pointer: str) -> frozenset[str]:
     if not isinstance(ids, list):
         raise DeviceError("must be a list of ids", pointer)
     for index, value in enumerate(ids):
-        if not isinstance(value, str) or not _ID.match(value):
+        if not isinstance(value, str) or not _ID.fullmatch(value):
             raise DeviceError(
                 "an id is a string of 1 to 128 printable characters", f"{pointer}/{index}"
             )

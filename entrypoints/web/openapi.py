@@ -8,6 +8,7 @@ import msgspec
 
 from adapters.native_format import NativeEvent
 from domain.player_stats import STAT_NAMES
+from entrypoints.web.openapi_devices import device_paths, device_schemas
 
 _PROBLEM = {
     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
@@ -271,6 +272,7 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            **device_paths(),
             "/ops/rejected": {
                 "get": {
                     "summary": "Rejected payloads, raw (bearer admin token)",
@@ -281,5 +283,5 @@ def document() -> dict[str, Any]:
                 }
             },
         },
-        "components": {"schemas": components},
+        "components": {"schemas": {**components, **device_schemas()}},
     }
