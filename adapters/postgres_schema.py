@@ -11,8 +11,9 @@ Guarantees:
 - :func:`upgrade` is idempotent and never drops or rewrites data: it creates what is
   missing (schema, the Scorekeeper's event and tracking tables, the game-state view,
   the ``game_events`` history table with its DEFAULT partition and the monthly
-  partitions from the previous month to twelve months ahead, the standings and the
-  player stats) and says what it ensured.
+  partitions from the previous month to twelve months ahead, the standings, the
+  player stats, the push devices, the notifier and the delivery ledger) and says what
+  it ensured.
 """
 
 from __future__ import annotations
@@ -199,6 +200,23 @@ def upgrade(database_url: str, *, today: date | None = None) -> list[str]:
         lines.append(
             f"player stats: tables {', '.join(player_stats.table_names)},"
             f" tracking {player_stats.tracking_table_name}"
+        )
+        from adapters.postgres_device_registry import PostgresDeviceRegistry
+
+        devices = PostgresDeviceRegistry(datastore)
+        devices.create_table()  # not closed here: the datastore is closed below
+        lines.append(f"devices: tables {', '.join(devices.table_names)}")
+        from adapters.postgres_delivery_ledger import PostgresDeliveryLedger
+        from adapters.postgres_notifier_store import PostgresNotifierStore
+
+        notifier = PostgresNotifierStore(datastore)
+        notifier.create_table()
+        lines.append(f"notifier: tables {', '.join(notifier.table_names)}")
+        ledger = PostgresDeliveryLedger(datastore)
+        ledger.create_table()
+        lines.append(
+            "notification deliveries: tables"
+            f" {ledger.deliveries_table_name}, {ledger.positions_table_name}"
         )
     finally:
         datastore.close()

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from entrypoints.push_settings import PushSettings, PushSettingsError
+
 
 class SettingsError(Exception):
     """A setting is malformed; the message names it."""
@@ -47,6 +49,7 @@ class Settings:
     sse_max_connections: int = 15_000  # then 503 + Retry-After (a process holds < 20k fds)
     sse_max_lag: int = 64  # frames a stream may fall behind before it is told to reconnect
     sse_drain_deadline: float = 10.0  # seconds a shutting-down gateway waits for its fans
+    push: PushSettings = field(default_factory=PushSettings)  # notifier and workers
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -97,6 +100,10 @@ class Settings:
                 values[key] = int(_positive(name, env))
         if "SCORELINE_SSE_DRAIN_DEADLINE" in env:
             values["sse_drain_deadline"] = _positive("SCORELINE_SSE_DRAIN_DEADLINE", env)
+        try:
+            values["push"] = PushSettings.from_env(env)
+        except PushSettingsError as error:
+            raise SettingsError(str(error)) from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)
         settings.check()
@@ -141,7 +148,7 @@ class Settings:
         return replace(self, **changes)
 
 
-ROLES = ("all", "ingest", "recorder", "projector", "gateway")
+ROLES = ("all", "ingest", "recorder", "projector", "gateway", "notifier", "notification-worker")
 
 
 def _redacted(url: str) -> str:

@@ -7,9 +7,11 @@ from adapters.game_state_view import MemoryGameStateView, open_sqlite_game_state
 from adapters.memory_broker import MemoryBroker
 from adapters.memory_state_cache import MemoryStateCache
 from adapters.rejected_store import MemoryRejectedStore, SQLiteRejectedStore
+from domain.notification_ports import DeviceRegistry
 from domain.ports import Broker, EventLog, RejectedStore, StateCache
 from domain.scorekeeper import Scorekeeper
-from entrypoints.composition.services import WORKERS, Services
+from entrypoints.composition.notifications import build_notifications
+from entrypoints.composition.services import DEVICE_ROLES, WORKERS, Services
 from entrypoints.composition.wiring import scorekeeper_env, wire
 from entrypoints.settings import Settings
 from projections.follower import LogFollower
@@ -90,6 +92,9 @@ def build(settings: Settings) -> Services:
         broker, cache = MemoryBroker(), MemoryStateCache()
     services = wire(settings, scorekeeper, event_log, rejected, view, broker, cache)
     services.writer_lock = writer_lock
+    if settings.role in DEVICE_ROLES:
+        services.devices = _device_registry(settings)
+        services.notifications = build_notifications(settings, scorekeeper, services.devices)
     _add_standings(services, standings)
     _add_player_stats(services, player_stats)
     _add_near_cache(services)
@@ -110,6 +115,17 @@ def build(settings: Settings) -> Services:
             )
         )
     return services
+
+
+def _device_registry(settings: Settings) -> DeviceRegistry:
+    if settings.database_url:
+        from adapters.postgres_device_registry import PostgresDeviceRegistry
+        from adapters.postgres_schema import postgres_datastore
+
+        return PostgresDeviceRegistry(postgres_datastore(settings.database_url))
+    from adapters.device_registry import open_sqlite_device_registry
+
+    return open_sqlite_device_registry(str(settings.data_dir / "devices.sqlite"))
 
 
 def build_embedded(settings: Settings) -> Services:
@@ -181,6 +197,9 @@ def _add_near_cache(services: Services) -> None:
 
 
 def build_in_memory(settings: Settings) -> Services:
+    from adapters.delivery_ledger import MemoryDeliveryLedger
+    from adapters.device_registry import MemoryDeviceRegistry
+    from adapters.notifier_store import MemoryNotifierStore
     from adapters.player_stats_store import MemoryPlayerStatsStore
     from adapters.standings_store import MemoryStandingsStore
 
@@ -193,6 +212,15 @@ def build_in_memory(settings: Settings) -> Services:
         MemoryGameStateView(),
         MemoryBroker(),
         MemoryStateCache(),
+    )
+    services.devices = MemoryDeviceRegistry()
+    services.notifications = build_notifications(
+        settings,
+        scorekeeper,
+        services.devices,
+        store=MemoryNotifierStore(),
+        queue=MemoryEventLog(),
+        ledger=MemoryDeliveryLedger(),
     )
     _add_standings(services, MemoryStandingsStore())
     _add_player_stats(services, MemoryPlayerStatsStore())

@@ -12,9 +12,11 @@ from typing import Any
 from domain.events import Verdict
 from domain.feed_monitor import FeedMonitor
 from domain.ingestion import Ingestion
+from domain.notification_ports import DeviceRegistry
 from domain.ports import Broker, EventLog, RejectedStore, StateCache
 from domain.recording import RecordingWorker
 from domain.scorekeeper import Scorekeeper
+from entrypoints.composition.notifications import Notifications
 from entrypoints.metrics import Metrics
 from entrypoints.settings import Settings
 from entrypoints.web.hub import Hub
@@ -29,12 +31,15 @@ from projections.standings import StandingsStore
 log = logging.getLogger("scoreline.composition")
 
 WORKERS = {
-    "all": ("recorder", "projector"),
+    "all": ("recorder", "projector", "notifier", "notification-worker"),
     "ingest": (),
     "recorder": ("recorder",),
     "projector": ("projector",),
     "gateway": (),
+    "notifier": ("notifier",),
+    "notification-worker": ("notification-worker",),
 }
+DEVICE_ROLES = ("all", "gateway", "notifier", "notification-worker")  # use the registry
 
 
 @dataclass
@@ -62,13 +67,18 @@ class Services:
     # Further read models (name, follower, writer lock), each run by the projector role.
     read_models: list[tuple[str, LogFollower, Any]] = field(default_factory=list)
     listener: Any = None  # a NotificationListener in a fleet's projector
+    devices: DeviceRegistry | None = None  # POST/GET/DELETE /devices (push notifications)
+    notifications: Notifications | None = None  # the notifier, its release, the workers
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self, role: str | None = None) -> None:
         """Run the workers of ``role`` (default: the settings' role)."""
         workers = WORKERS[role or self.settings.role]
+        if "projector" in workers or "notifier" in workers:
+            self._listen_for_commits(workers)
+        if self.notifications is not None:
+            self.tasks.extend(self.notifications.tasks())
         if "projector" in workers:
-            self._listen_for_commits()
             self.tasks.append(asyncio.create_task(self._project(), name="projector"))
             for name, follower, lock in self.read_models:
                 self.tasks.append(
@@ -79,7 +89,16 @@ class Services:
         if "recorder" in workers:
             self.tasks.append(asyncio.create_task(self.recorder.run(), name="recorder"))
 
-    def _listen_for_commits(self) -> None:
+    def _followers(self, workers: Sequence[str]) -> list[LogFollower]:
+        """The followers of the event store this process runs."""
+        followers = []
+        if "projector" in workers:
+            followers = [self.follower, *(f for _, f, _ in self.read_models)]
+        if "notifier" in workers and self.notifications is not None:
+            followers += self.notifications.followers()
+        return followers
+
+    def _listen_for_commits(self, workers: Sequence[str]) -> None:
         """In a fleet the recorder is another process: wake followers on its NOTIFY."""
         channel = getattr(self.scorekeeper.recorder, "channel_name", None)
         if not self.settings.database_url or not channel:
@@ -87,7 +106,7 @@ class Services:
         from adapters.postgres_notifications import NotificationListener
 
         loop = asyncio.get_running_loop()
-        followers = [self.follower, *(f for _, f, _ in self.read_models)]
+        followers = self._followers(workers)
 
         def wake() -> None:
             for follower in followers:
@@ -113,6 +132,9 @@ class Services:
         self.follower.poke()
         for _, follower, _ in self.read_models:
             follower.poke()
+        if self.notifications is not None:
+            for follower in self.notifications.followers():
+                follower.poke()
 
     async def state(self, game_id: str) -> dict[str, Any] | None:
         """A game's state: the cache, or on a miss (a cold game) the read model."""
@@ -148,6 +170,8 @@ class Services:
         for lock in [self.writer_lock, *(lock for _, _, lock in self.read_models)]:
             if lock is not None:
                 lock.release()
+        if self.notifications is not None:
+            await self.notifications.stopped()
         if self.near_cache is not None:
             await self.near_cache.close()
         await self.hub.close()
@@ -157,6 +181,10 @@ class Services:
             await self.leaderboards.close()
 
     def close(self) -> None:
+        if self.notifications is not None:
+            self.notifications.close()
+        if self.devices is not None:
+            self.devices.close()
         self.event_log.close()
         self.rejected.close()
         self.scorekeeper.close()

@@ -28,6 +28,7 @@ from entrypoints.web import (
     standings,
     teams,
 )
+from entrypoints.web.devices import device_routes
 from entrypoints.web.fanout.shutdown import drain_when_exiting
 from entrypoints.web.fanout.stream import GameStream, StreamFirst
 from entrypoints.web.health import healthz, readyz_endpoint, service_checks
@@ -40,6 +41,8 @@ ROUTE_GROUPS = {
     "gateway": ("common", "gateway"),
     "recorder": ("common",),
     "projector": ("common",),
+    "notifier": ("common",),
+    "notification-worker": ("common",),
 }
 
 
@@ -85,6 +88,13 @@ def routes(role: str) -> list[BaseRoute]:
     return [route for group in ROUTE_GROUPS[role] for route in groups[group]]
 
 
+def _device_routes(services: Services) -> list[BaseRoute]:
+    """Fans register their phones on the gateway (the routes need the registry)."""
+    if services.devices is None or "gateway" not in ROUTE_GROUPS[services.settings.role]:
+        return []
+    return list(device_routes(services.devices, services.rejected))
+
+
 class GatewayApp(StreamFirst, polling.FastPollApp):
     """Starlette behind two fast paths: fans' streams, then polls of held games."""
 
@@ -117,6 +127,7 @@ def create_app(services: Services, *, run_workers: bool = True) -> Starlette:
             Route("/readyz", readyz_endpoint(service_checks(services))),
             Route("/metrics", metrics_endpoint(services.metrics)),
             *routes(services.settings.role),
+            *_device_routes(services),
         ],
         lifespan=lifespan,
     )

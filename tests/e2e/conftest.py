@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ class LiveServer:
     port: int
     gap_timeout: float = 60.0
     process: subprocess.Popen[bytes] | None = None
+    env: dict[str, str] = field(default_factory=dict)  # more SCORELINE_* settings
 
     @property
     def base_url(self) -> str:
@@ -48,6 +49,7 @@ class LiveServer:
             "SCORELINE_PROVIDER_SECRETS": ",".join(f"{k}={v}" for k, v in SECRETS.items()),
             "SCORELINE_ADMIN_TOKEN": ADMIN,
             "SCORELINE_GAP_TIMEOUT": str(self.gap_timeout),
+            **self.env,
         }
         log = (self.data_dir.parent / f"server-{self.port}.log").open("ab")
         self.process = subprocess.Popen(
