@@ -25,7 +25,7 @@ class Member:
 def plan(counts: dict[str, int], base_port: int) -> list[tuple[str, int]]:
     members: list[tuple[str, int]] = []
     port = base_port
-    for role in ("ingest", "recorder", "projector", "gateway"):
+    for role in ("ingest", "recorder", "projector", "gateway", "notifier", "notification-worker"):
         for _ in range(counts.get(role, 0)):
             members.append((role, port))
             port += 1

@@ -20,7 +20,14 @@ def add_db_commands(commands: Commands) -> None:
 
 def add_cluster_command(commands: Commands) -> None:
     cluster = commands.add_parser("cluster", help="a fleet of role processes on this machine")
-    for role, default in (("ingest", 1), ("recorders", 1), ("projectors", 1), ("gateways", 1)):
+    for role, default in (
+        ("ingest", 1),
+        ("recorders", 1),
+        ("projectors", 1),
+        ("gateways", 1),
+        ("notifiers", 1),
+        ("notification-workers", 1),
+    ):
         cluster.add_argument(f"--{role}", type=int, default=default)
     cluster.add_argument("--host", default="127.0.0.1")
     cluster.add_argument("--base-port", type=int, default=8100)
@@ -69,6 +76,13 @@ def run_db_upgrade(args: argparse.Namespace) -> int:
         log.ensure_topic()
         log.close()
         print(f"kafka topic {settings.kafka_topic!r} with {settings.kafka_partitions} partitions")
+        push = settings.push
+        fanout = KafkaEventLog(
+            settings.kafka_bootstrap, topic=push.topic, partitions=push.partitions
+        )
+        fanout.ensure_topic()
+        fanout.close()
+        print(f"kafka topic {push.topic!r} (push fan-out) with {push.partitions} partitions")
     return 0
 
 
@@ -92,6 +106,8 @@ def run_cluster(args: argparse.Namespace) -> int:
         "recorder": args.recorders,
         "projector": args.projectors,
         "gateway": args.gateways,
+        "notifier": args.notifiers,
+        "notification-worker": args.notification_workers,
     }
     return run(counts, host=args.host, base_port=args.base_port, extra=extra)
 

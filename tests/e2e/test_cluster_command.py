@@ -28,10 +28,11 @@ def test_cluster_starts_every_role_and_stops_them_cleanly(
         "SCORELINE_KAFKA_TOPIC": f"game-events-{uuid.uuid4().hex[:8]}",
         "SCORELINE_KAFKA_SESSION_TIMEOUT_MS": "6000",
         "SCORELINE_KAFKA_HEARTBEAT_INTERVAL_MS": "1000",
+        "SCORELINE_NOTIFICATIONS_TOPIC": f"notifications-{uuid.uuid4().hex[:8]}",
     }
     cli = [sys.executable, "-m", "entrypoints.cli"]
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
-    base = free_port_run(7)
+    base = free_port_run(9)
     errors = tmp_path / "cluster.stderr"
     cluster = subprocess.Popen(
         [
@@ -55,8 +56,8 @@ def test_cluster_starts_every_role_and_stops_them_cleanly(
     )
     try:
         assert cluster.stdout is not None
-        lines = [cluster.stdout.readline() for _ in range(7)]
-        members = [re.match(r"(\w+)\s+http://127\.0\.0\.1:(\d+)", line) for line in lines]
+        lines = [cluster.stdout.readline() for _ in range(9)]
+        members = [re.match(r"([\w-]+)\s+http://127\.0\.0\.1:(\d+)", line) for line in lines]
         roles = [m.group(1) for m in members if m]
         assert roles == [
             "ingest",
@@ -66,6 +67,8 @@ def test_cluster_starts_every_role_and_stops_them_cleanly(
             "projector",
             "gateway",
             "gateway",
+            "notifier",
+            "notification-worker",
         ], lines
         ports = [int(m.group(2)) for m in members if m]
         deadline = time.monotonic() + 60
@@ -80,7 +83,9 @@ def test_cluster_starts_every_role_and_stops_them_cleanly(
                     f"port {port} never healthy: {errors.read_text()[-2000:]}"
                 )
                 time.sleep(0.2)
-        assert httpx.get(f"http://127.0.0.1:{ports[-1]}/games", timeout=5).status_code == 200
+        assert (
+            httpx.get(f"http://127.0.0.1:{ports[6]}/games", timeout=5).status_code == 200
+        )  # a gateway
         assert httpx.get(f"http://127.0.0.1:{ports[0]}/games", timeout=5).status_code == 404
         cluster.send_signal(signal.SIGTERM)
         assert cluster.wait(40) == 0
