@@ -95,6 +95,7 @@ def build(settings: Settings) -> Services:
     if settings.role in DEVICE_ROLES:
         services.devices = _device_registry(settings)
         services.notifications = build_notifications(settings, scorekeeper, services.devices)
+        _add_push_metrics(services)
     _add_standings(services, standings)
     _add_player_stats(services, player_stats)
     _add_near_cache(services)
@@ -126,6 +127,15 @@ def _device_registry(settings: Settings) -> DeviceRegistry:
     from adapters.device_registry import open_sqlite_device_registry
 
     return open_sqlite_device_registry(str(settings.data_dir / "devices.sqlite"))
+
+
+def _add_push_metrics(services: Services) -> None:
+    if services.notifications is not None:
+        from entrypoints.push_metrics import PushCollector
+
+        services.metrics.registry.register(
+            PushCollector(services.notifications, services.scorekeeper)
+        )
 
 
 def build_embedded(settings: Settings) -> Services:

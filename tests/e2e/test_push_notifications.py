@@ -125,6 +125,10 @@ def test_a_real_match_notifies_followers_once_per_goal(
     assert not apns_sent(push_servers, APNS_DEAD)
     # One refused request (410) for the dead token, the first it was sent; none after.
     assert push_servers.apns.recorder.stats()["by_status"].get("410") == 1
+    metrics = httpx.get(f"{server.base_url}/metrics").text
+    assert 'scoreline_push_targets_total{outcome="sent"} 10.0' in metrics  # 4 + 1 + 5
+    assert 'scoreline_push_targets_total{outcome="pruned"} 1.0' in metrics
+    assert "scoreline_notifier_lag 0.0" in metrics
 
 
 def test_a_goal_retracted_in_the_hold_sends_nothing_and_one_retracted_later_a_correction(
