@@ -91,11 +91,14 @@ class Fleet:
             timeout=120,
         )
 
-    def add(self, role: str, *extra: str) -> Member:
+    def add(self, role: str, *extra: str, nice: int = 0) -> Member:
+        """Start ``serve --role role`` (under ``nice -n nice`` when given: same pid)."""
         member = Member(role, free_port())
         self.members.append(member)
         log = (self.logs / f"{role}-{member.port}.log").open("ab")
         command = [sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(member.port)]
+        if nice:
+            command = ["nice", "-n", str(nice), *command]
         if role != "all":
             command += ["--role", role]
         member.process = subprocess.Popen(
@@ -180,16 +183,28 @@ def services(partitions: int = 12) -> Iterator[Services]:
         yield Services(database_url, prefix, bootstrap, pid, topic, partitions)
 
 
+FLEET_ROLES = ("ingest", "recorder", "projector", "gateway", "notifier", "notification-worker")
+
+
 @contextlib.contextmanager
-def running_fleet(roles: Mapping[str, int], partitions: int = 12) -> Iterator[Fleet]:
-    """A started, healthy fleet (``{"ingest": 2, ...}``) on fresh services; stopped after."""
+def running_fleet(
+    roles: Mapping[str, int],
+    partitions: int = 12,
+    *,
+    env: Mapping[str, str] | None = None,
+    nice: Mapping[str, int] | None = None,
+) -> Iterator[Fleet]:
+    """A started, healthy fleet (``{"ingest": 2, ...}``) on fresh services; stopped after.
+    ``env`` adds settings (before ``db upgrade``); ``nice`` starts roles under ``nice -n``."""
     with services(partitions) as found, tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        fleet = Fleet(found.env(), Path(tmp), service_pids={"kafka": found.kafka_pid})
+        fleet = Fleet(
+            {**found.env(), **(env or {})}, Path(tmp), service_pids={"kafka": found.kafka_pid}
+        )
         try:
             fleet.upgrade()
-            for role in ("ingest", "recorder", "projector", "gateway"):
+            for role in FLEET_ROLES:
                 for _ in range(roles.get(role, 0)):
-                    fleet.add(role)
+                    fleet.add(role, nice=(nice or {}).get(role, 0))
             fleet.wait_healthy()
             yield fleet
         finally:

@@ -5,7 +5,8 @@ recorded, so deciding it again (a replay, a re-render after a correction) gives 
 same notification, with the same deterministic id:
 
 - a scoring event (points in the sport's rules; shoot-out goals are not notified,
-  the final says who won the shoot-out) is a GOAL for the ``goals`` audience;
+  the final says who won the shoot-out; nor are basketball's ~100 baskets a game, whose
+  followers get the final) is a GOAL for the ``goals`` audience;
 - GAME_FINAL is a FINAL for ``finals``; YELLOW_CARD and RED_CARD are a CARD for ``cards``;
 - :func:`correction_for` corrects a notification already sent (a goal disallowed or
   moved to the other team, a card withdrawn or changed), for the same audience.
@@ -52,7 +53,8 @@ def notification_kind(board: Scoreboard, event_type: EventType) -> NotificationK
     """The kind of notification an event of this type is, in this board's sport (None:
     not notable)."""
     if board.rules.points.get(event_type, 0) > 0:
-        return NotificationKind.GOAL
+        # A basketball game scores ~100 times: a push per basket is noise, not news.
+        return None if board.sport == Sport.BASKETBALL else NotificationKind.GOAL
     if event_type in CARD_TYPES:
         return NotificationKind.CARD
     if event_type == EventType.GAME_FINAL:

@@ -74,12 +74,21 @@ def test_a_late_goal_shows_the_score_right_after_it() -> None:
 
 
 def test_other_sports_score_with_their_points_and_count_down_clock() -> None:
+    script = arsenal_chelsea(Sport.AMERICAN_FOOTBALL)
+    touchdown = script.score(EventType.TOUCHDOWN, AWAY, clock_seconds=252, period=3)
+    n = notification_for(board_of(script), touchdown, 0.0, ttl=TTL)
+    assert n is not None and n.kind == NotificationKind.GOAL
+    assert n.title == "TOUCHDOWN! Arsenal 0-6 Chelsea"
+    assert n.body.startswith("Chelsea +6 · ") and n.body.endswith("4:12")
+
+
+def test_a_basket_is_no_news_but_a_basketball_final_is() -> None:
     script = arsenal_chelsea(Sport.BASKETBALL)
     three = script.score(EventType.THREE_POINTER, AWAY, clock_seconds=252, period=3)
-    n = notification_for(board_of(script), three, 0.0, ttl=TTL)
-    assert n is not None and n.kind == NotificationKind.GOAL
-    assert n.title == "Three! Arsenal 0-3 Chelsea"
-    assert n.body == "Chelsea +3 · Q3 4:12"
+    assert notification_for(board_of(script), three, 0.0, ttl=TTL) is None
+    final = script.final()
+    n = notification_for(board_of(script), final, 0.0, ttl=TTL)
+    assert n is not None and n.kind == NotificationKind.FINAL
 
 
 def test_a_final_goes_to_the_finals_audience() -> None:
