@@ -17,7 +17,7 @@ from typing import Any
 from domain.notification_ports import DeliveryLedger, DeviceRegistry, PushSender
 from domain.ports import EventLog
 from entrypoints.push_settings import PushSettings
-from entrypoints.settings import Settings
+from entrypoints.settings import Settings, SettingsError
 from projections.follower import LogFollower
 from projections.notification_release import NotificationRelease
 from projections.notifier import NotifierProjection, NotifierStore
@@ -169,32 +169,41 @@ def build_notifications(
 
 
 def push_senders(push: PushSettings) -> dict[str, PushSender]:
-    """A sender per push service the settings hold credentials for."""
+    """A sender per push service the settings hold credentials for (SettingsError
+    naming the setting when a key cannot be used)."""
     if not (push.apns_configured or push.fcm_configured):
         return {}
     senders: dict[str, PushSender] = {}
-    if push.apns_configured:
+    if push.apns_key_file is not None:
         from adapters.push.apns import ApnsSender
 
-        assert push.apns_key_file is not None
-        senders["apns"] = ApnsSender(
-            push.apns_url,
-            key_pem=push.apns_key_file.read_bytes(),
-            key_id=push.apns_key_id,
-            team_id=push.apns_team_id,
-            topic=push.apns_topic,
-            ca_file=push.ca_file,
-        )
-    if push.fcm_configured:
+        try:
+            senders["apns"] = ApnsSender(
+                push.apns_url,
+                key_pem=push.apns_key_file.read_bytes(),
+                key_id=push.apns_key_id,
+                team_id=push.apns_team_id,
+                topic=push.apns_topic,
+                ca_file=push.ca_file,
+            )
+        except (OSError, ValueError, TypeError) as error:
+            raise SettingsError(
+                f"SCORELINE_APNS_KEY_FILE: not a usable .p8 signing key: {error}"
+            ) from None
+    if push.fcm_credentials_file is not None:
+        from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
         from adapters.push.fcm import FcmSender
         from adapters.push.service_account import ServiceAccount
 
-        assert push.fcm_credentials_file is not None
-        senders["fcm"] = FcmSender(
-            push.fcm_url,
-            credentials=ServiceAccount.from_file(push.fcm_credentials_file),
-            ca_file=push.ca_file,
-        )
+        try:
+            account = ServiceAccount.from_file(push.fcm_credentials_file)
+            load_pem_private_key(account.private_key.encode(), password=None)
+        except (OSError, ValueError, TypeError) as error:
+            raise SettingsError(
+                f"SCORELINE_FCM_CREDENTIALS_FILE: not a usable service-account key: {error}"
+            ) from None
+        senders["fcm"] = FcmSender(push.fcm_url, credentials=account, ca_file=push.ca_file)
     return senders
 
 
