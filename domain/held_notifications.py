@@ -1,9 +1,9 @@
 """The hold window: goals and cards wait before they are sent, so a review can undo them.
 
-Pure, and serialisable (:meth:`GameHold.to_record`): the notifier keeps one
-:class:`GameHold` per game and feeds it every recorded event with :func:`decide`, which
-answers the new hold and its effects: notifications to schedule (send at ``due_at``)
-and pending ones to cancel.
+Pure: the notifier keeps one :class:`~domain.game_hold.GameHold` per game (its state,
+serialisable: domain/game_hold.py) and feeds it every recorded event with :func:`decide`,
+which answers the new hold and its effects: notifications to schedule (send at
+``due_at``) and pending ones to cancel.
 
 Rules:
 - A goal or a card is held ``hold_seconds`` from when the notifier read it, and never
@@ -33,11 +33,10 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, replace
 
 from domain.events import GameEvent
+from domain.game_hold import GameHold, Held, Released, shown_by
 from domain.notification_rules import (
     correction_for,
     notification_for,
@@ -49,9 +48,6 @@ from domain.scoreboard import Scoreboard
 from domain.sports import EventType
 
 HELD_KINDS = frozenset({NotificationKind.GOAL, NotificationKind.CARD})
-
-Shown = tuple[str, str, str]
-"""What devices were told of an event: (notification kind, event type, team id)."""
 
 
 @dataclass(frozen=True)
@@ -67,98 +63,6 @@ class Scheduled:
 
     notification: PushNotification
     due_at: float
-
-
-@dataclass(frozen=True)
-class Held:
-    """A held notification, the event it renders (as corrected so far) and when it is due."""
-
-    notification: PushNotification
-    event: GameEvent
-    recorded_at: float
-    due_at: float
-
-
-@dataclass(frozen=True)
-class Released:
-    """A notification whose hold has passed: ``shown`` is what devices were told of its
-    event (None once withdrawn); ``corrections`` how many corrections of it were sent."""
-
-    notification: PushNotification
-    event: GameEvent
-    recorded_at: float
-    shown: Shown | None
-    corrections: int = 0
-
-
-@dataclass(frozen=True)
-class GameHold:
-    """One game's held and released notifications, by the event id they are about."""
-
-    pending: Mapping[str, Held] = field(default_factory=dict)
-    released: Mapping[str, Released] = field(default_factory=dict)
-
-    def settled(self, now: float) -> GameHold:
-        """The hold with every notification due by ``now`` moved to released."""
-        due = [event_id for event_id, held in self.pending.items() if held.due_at <= now]
-        if not due:
-            return self
-        pending, released = dict(self.pending), dict(self.released)
-        for event_id in due:
-            held = pending.pop(event_id)
-            released[event_id] = Released(
-                held.notification,
-                held.event,
-                held.recorded_at,
-                _shown(held.notification, held.event),
-            )
-        return GameHold(pending, released)
-
-    def to_record(self) -> dict[str, Any]:
-        return {
-            "pending": {
-                event_id: {
-                    "notification": h.notification.to_dict(),
-                    "event": h.event.to_dict(),
-                    "recorded_at": h.recorded_at,
-                    "due_at": h.due_at,
-                }
-                for event_id, h in self.pending.items()
-            },
-            "released": {
-                event_id: {
-                    "notification": r.notification.to_dict(),
-                    "event": r.event.to_dict(),
-                    "recorded_at": r.recorded_at,
-                    "shown": list(r.shown) if r.shown is not None else None,
-                    "corrections": r.corrections,
-                }
-                for event_id, r in self.released.items()
-            },
-        }
-
-    @classmethod
-    def from_record(cls, data: Mapping[str, Any]) -> GameHold:
-        pending = {
-            event_id: Held(
-                PushNotification.from_dict(h["notification"]),
-                GameEvent.from_dict(h["event"]),
-                float(h["recorded_at"]),
-                float(h["due_at"]),
-            )
-            for event_id, h in data.get("pending", {}).items()
-        }
-        released = {
-            event_id: Released(
-                PushNotification.from_dict(r["notification"]),
-                GameEvent.from_dict(r["event"]),
-                float(r["recorded_at"]),
-                _shown_from(r.get("shown")),
-                int(r.get("corrections", 0)),
-            )
-            for event_id, r in data.get("released", {}).items()
-        }
-        return cls(pending, released)
 
 
 @dataclass(frozen=True)
@@ -268,7 +172,7 @@ class _Run:
     ) -> None:
         event = _revised(released.event, revision)
         notification = self.render(event, released.recorded_at) if event else None
-        shown = _shown(notification, event) if notification and event else None
+        shown = shown_by(notification, event) if notification and event else None
         if shown == released.shown or not fresh:
             self.released[target] = replace(released, event=event or released.event)
             return
@@ -348,12 +252,13 @@ def _revised(event: GameEvent, revision: GameEvent) -> GameEvent | None:
     )
 
 
-def _shown(notification: PushNotification, event: GameEvent) -> Shown:
-    return (notification.kind.value, event.event_type.value, event.team_id or "")
-
-
-def _shown_from(data: Any) -> Shown | None:
-    if data is None:
-        return None
-    kind, event_type, team_id = data
-    return (str(kind), str(event_type), str(team_id))
+__all__ = [
+    "HELD_KINDS",
+    "GameHold",
+    "Held",
+    "HoldDecision",
+    "HoldPolicy",
+    "Released",
+    "Scheduled",
+    "decide",
+]

@@ -4,7 +4,9 @@ One worker is one member of the queue's consumer group (``--role notification-wo
 It reads :class:`~domain.push.DeliveryBatch` records, sends each target through the
 sender of its platform, many sends at once (``concurrency``, shared by every record in
 flight: HTTP/2 multiplexes them), and records what was accepted in the
-:class:`~domain.notification_ports.DeliveryLedger`.
+:class:`~domain.notification_ports.DeliveryLedger`. This module follows each record;
+domain/notification_sends.py sends its targets, domain/notification_writes.py writes
+what they did (and owns the partitions' positions).
 
 Guarantees, per (notification id, token):
 
@@ -52,26 +54,21 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 
-from domain.notification_delivery_state import (
-    DeadTokens,
-    Job,
-    PartitionProgress,
-    RecordDelivery,
-    RetryPolicy,
-    WorkerCounts,
-)
+from domain.notification_delivery_state import RecordDelivery, RetryPolicy, WorkerCounts
 from domain.notification_ports import DeliveryLedger, DeviceRegistry, PushSender
+from domain.notification_sends import Sleep, TargetSends
+from domain.notification_writes import DeliveryWriter, OwnedPartitions
 from domain.ports import EventLog, Positioned
-from domain.push import DeliveryBatch, SendOutcome, SendResult, Target
+from domain.push import DeliveryBatch, Target
 
 log = logging.getLogger("scoreline.notification_worker")
 
-Sleep = Callable[[float], Awaitable[object]]
-
 
 class NotificationWorker:
+    """One member of the fan-out queue's consumer group (guarantees: the module's)."""
+
     def __init__(
         self,
         queue: EventLog,
@@ -105,18 +102,25 @@ class NotificationWorker:
         self.sleep = sleep
         self.rng = rng or random.Random()
         self.counts = WorkerCounts()
-        self._jobs: asyncio.Queue[Job] = asyncio.Queue()
-        self._partitions: dict[int, PartitionProgress] = {}
-        self._lock = threading.Lock()  # _partitions: rebalance callbacks run on other threads
+        self._partitions = OwnedPartitions()
+        self._writer = DeliveryWriter(ledger, registry, self._partitions)
         self._deliveries: set[RecordDelivery] = set()
         self._claimed: dict[str, set[str]] = {}  # notification id: tokens records here send
         self._room = asyncio.Event()
         self._flush_now = asyncio.Event()
         self._failure: BaseException | None = None
-        self._unsupported: set[str] = set()
-        self._dead = DeadTokens()
-        self._busy: dict[str, asyncio.Event] = {}  # tokens with a send in flight
         self._background: set[asyncio.Task[None]] = set()  # retries waiting, stops
+        self._sends = TargetSends(
+            senders,
+            self.counts,
+            retry=self.retry,
+            clock=clock,
+            sleep=sleep,
+            rng=self.rng,
+            flush_size=flush_size,
+            full=self._flush_now,
+            spawn=self._in_background,
+        )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
 
@@ -126,8 +130,7 @@ class NotificationWorker:
 
     def committed(self) -> dict[int, int]:
         """Per owned partition, the last position written to the ledger."""
-        with self._lock:
-            return {p: state.committed for p, state in self._partitions.items()}
+        return self._partitions.committed()
 
     async def run(self) -> None:
         """Deliver until cancelled (or a ledger or registry call fails: raised). Cancelled,
@@ -135,7 +138,7 @@ class NotificationWorker:
         self._loop, self._loop_thread = asyncio.get_running_loop(), threading.get_ident()
         consumer = self.queue.consumer(self._assigned, self._revoked)
         helpers = [asyncio.create_task(self._flush_often())]
-        helpers += [asyncio.create_task(self._send_jobs()) for _ in range(self.concurrency)]
+        helpers += [asyncio.create_task(self._sends.send_jobs()) for _ in range(self.concurrency)]
         try:
             while True:
                 self._raise_failure()
@@ -156,16 +159,12 @@ class NotificationWorker:
     # ------------------------------------------------------------- queue callbacks
     def _assigned(self, partitions: set[int]) -> dict[int, int]:
         positions = self.ledger.positions(partitions)
-        with self._lock:
-            for partition in partitions:
-                self._partitions[partition] = PartitionProgress(positions.get(partition, 0))
+        self._partitions.assign(partitions, positions)
         log.info("assigned partitions %s at %s", sorted(partitions), positions)
         return positions
 
     def _revoked(self, partitions: set[int]) -> None:
-        with self._lock:
-            for partition in partitions:
-                self._partitions.pop(partition, None)
+        self._partitions.revoke(partitions)
         busy = any(d.item.partition in partitions for d in list(self._deliveries))
         log.info("revoked partitions %s", sorted(partitions))
         loop = self._loop
@@ -206,8 +205,7 @@ class NotificationWorker:
 
     # ----------------------------------------------------------------- a record
     def _start(self, item: Positioned) -> None:
-        with self._lock:
-            partition = self._partitions.get(item.partition)
+        partition = self._partitions.progress(item.partition)
         if partition is not None:
             partition.pending.append(item.position)
         delivery = RecordDelivery(item, partition)
@@ -236,7 +234,7 @@ class NotificationWorker:
         except (ValueError, KeyError, TypeError, IndexError) as error:
             self.counts.malformed += 1
             log.error("queue record %s:%s is no delivery batch: %r", *_at(d), error)
-            await self._finish(d)
+            await self._writer.finish(d)
             return
         d.notification = batch.notification
         try:
@@ -247,12 +245,12 @@ class NotificationWorker:
                 await self._enqueue(d, batch.targets)
                 await d.settled.wait()
             if d.stopping:
-                await self._write([d])  # what was accepted, without the position
+                await self._writer.write([d])  # what was accepted, without the position
             else:
-                await self._finish(d)
+                await self._writer.finish(d)
         except asyncio.CancelledError:
             d.stopping = True
-            await self._write([d])
+            await self._writer.write([d])
             raise
 
     async def _enqueue(self, d: RecordDelivery, targets: tuple[Target, ...]) -> None:
@@ -266,133 +264,11 @@ class NotificationWorker:
         already = await asyncio.to_thread(self.ledger.delivered, d.notification_id, tokens)
         self.counts.skipped_duplicate += len(targets) - len(tokens) + len(already)
         mine = set(tokens) - already
-        assert d.notification is not None
         for target in targets:
-            if target.token not in mine:
-                continue
-            mine.discard(target.token)
-            if self._dead.refuses(target.token, d.notification):
-                self.counts.skipped_dead += 1
-                continue
-            sender = self.senders.get(target.platform.value)
-            if sender is None:
-                self._no_sender(target.platform.value)
-                continue
-            d.remaining += 1
-            self._jobs.put_nowait((d, sender, target.token, 1))
+            if target.token in mine:
+                mine.discard(target.token)
+                self._sends.queue(d, target)
         d.check_settled()
-
-    async def _send_jobs(self) -> None:
-        """One of the ``concurrency`` senders: takes jobs, sends, handles the answer."""
-        while True:
-            d, sender, token, attempt = await self._jobs.get()
-            while (busy := self._busy.get(token)) is not None:  # one send per token at once
-                await busy.wait()
-            if d.stopping or d.notification is None:
-                continue
-            if self._dead.refuses(token, d.notification):  # refused while this one waited
-                self.counts.skipped_dead += 1
-                d.target_done()
-                continue
-            d.sending += 1
-            self._busy[token] = gate = asyncio.Event()
-            try:
-                result = await sender.send(d.notification, token)
-            except Exception as error:  # a sender must not raise: treat it as a failed try
-                log.exception("sender %r raised", sender)
-                result = SendResult(SendOutcome.RETRY, reason=repr(error))
-            finally:
-                d.sending -= 1
-                del self._busy[token]
-                gate.set()
-            self._answered(d, sender, token, attempt, result)
-
-    def _answered(
-        self, d: RecordDelivery, sender: PushSender, token: str, attempt: int, result: SendResult
-    ) -> None:
-        outcome = result.outcome
-        if outcome is SendOutcome.RETRY and not d.stopping:
-            assert d.notification is not None
-            delay = self.retry.delay(attempt, result.retry_after, self.rng)
-            if attempt >= self.retry.max_attempts:
-                self.counts.gave_up += 1
-                log.warning("notification %s: gave up on a token: %s", d.notification_id, result)
-            elif self.clock() + delay > d.notification.expires_at:
-                self.counts.expired += 1
-            else:
-                self.counts.retried += 1
-                self._in_background(self._retry_later(delay, (d, sender, token, attempt + 1)))
-                return
-        elif outcome is SendOutcome.ACCEPTED:
-            self.counts.sent += 1
-            d.accepted.append(token)
-            if len(d.accepted) >= self.flush_size:
-                self._flush_now.set()
-        elif outcome is SendOutcome.UNREGISTERED:
-            self.counts.pruned += 1
-            self._dead.add(token, self.clock())
-            d.unregistered.setdefault(result.reason or "unregistered", []).append(token)
-        elif outcome is SendOutcome.REJECTED:
-            self.counts.rejected += 1
-            log.warning("notification %s refused for a token: %s", d.notification_id, result)
-        d.target_done()
-
-    async def _retry_later(self, delay: float, job: Job) -> None:
-        await self.sleep(delay)
-        self._jobs.put_nowait(job)
-
-    def _no_sender(self, platform: str) -> None:
-        self.counts.unsupported += 1
-        if platform not in self._unsupported:
-            self._unsupported.add(platform)
-            log.warning("no push sender configured for %s: its devices are skipped", platform)
-
-    # ---------------------------------------------------------------- writing
-    async def _write(
-        self, deliveries: list[RecordDelivery], position: tuple[int, int] | None = None
-    ) -> None:
-        """Prune the unregistered tokens, then record the accepted ones (and ``position``),
-        of deliveries of one notification, in one thread call finished even if cancelled."""
-        async with contextlib.AsyncExitStack() as stack:
-            for d in deliveries:  # a record's position waits for its tokens' write
-                await stack.enter_async_context(d.writing)
-            pruned: dict[str, list[str]] = {}
-            accepted: list[str] = []
-            for d in deliveries:
-                for reason, tokens in d.unregistered.items():
-                    pruned.setdefault(reason, []).extend(tokens)
-                accepted.extend(d.accepted)
-                d.unregistered, d.accepted = {}, []
-            if pruned or accepted or position is not None:
-                await _finished_in_thread(
-                    self._write_now, pruned, deliveries[0].notification_id, accepted, position
-                )
-
-    def _write_now(
-        self,
-        pruned: dict[str, list[str]],
-        notification_id: str,
-        accepted: list[str],
-        position: tuple[int, int] | None,
-    ) -> None:
-        for reason, tokens in pruned.items():
-            self.registry.prune(tokens, reason)
-        if accepted or position is not None:
-            self.ledger.record(notification_id, accepted, position)
-
-    async def _finish(self, d: RecordDelivery) -> None:
-        """Every target is done: record the rest with the position that may now be written."""
-        partition = d.partition
-        with self._lock:
-            owned = partition is not None and self._partitions.get(d.item.partition) is partition
-        if partition is None or not owned:  # revoked: the next owner writes positions
-            await self._write([d])
-            return
-        async with partition.lock:
-            upto = partition.reach(d.item.position)
-            position = (d.item.partition, upto) if upto > partition.committed else None
-            await self._write([d], position)
-            partition.finished(d.item.position, upto)
 
     async def _flush_often(self) -> None:
         """Every ``flush_interval`` (sooner when a record has ``flush_size`` accepted),
@@ -402,31 +278,13 @@ class NotificationWorker:
                 async with asyncio.timeout(self.flush_interval):
                     await self._flush_now.wait()
             self._flush_now.clear()
-            by_notification: dict[str, list[RecordDelivery]] = {}
-            for d in list(self._deliveries):
-                if d.accepted or d.unregistered:
-                    by_notification.setdefault(d.notification_id, []).append(d)
             try:
-                for deliveries in by_notification.values():
-                    await self._write(deliveries)
+                await self._writer.flush(list(self._deliveries))
             except Exception as error:
                 log.exception("recording deliveries failed")
                 self._failure = self._failure or error
                 self._room.set()
                 return
-
-
-async def _finished_in_thread(function: Callable[..., object], *args: object) -> None:
-    """Run a blocking write in a thread; if cancelled meanwhile, let it finish first (a
-    successor must not read the ledger while this process still writes it)."""
-    write = asyncio.ensure_future(asyncio.to_thread(function, *args))
-    try:
-        await asyncio.shield(write)
-    except asyncio.CancelledError:
-        while not write.done():
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.shield(write)
-        raise
 
 
 def _at(d: RecordDelivery) -> tuple[int, int]:

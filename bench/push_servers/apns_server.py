@@ -24,9 +24,9 @@ import jwt
 import msgspec
 
 from bench.push_servers.credentials import TlsFiles
-from bench.push_servers.exchange import Load, Request, Response
-from bench.push_servers.granian_host import GranianHost
-from bench.push_servers.recording import Faults, Recorder, RecordMode
+from bench.push_servers.exchange import Request, Response
+from bench.push_servers.hosted_service import HostedPushService, json_response, with_retry_after
+from bench.push_servers.recording import RecordMode
 
 MAX_PAYLOAD_BYTES = 4096
 MAX_COLLAPSE_ID_BYTES = 64
@@ -51,7 +51,7 @@ class ApnsDelivery:
     provider_token_iat: int  # which provider token (JWT) authorised it
 
 
-class ApnsServer:
+class ApnsServer(HostedPushService[ApnsDelivery]):
     """An APNs stand-in. ``start()``, then point an ``ApnsSender`` at :attr:`url`."""
 
     def __init__(
@@ -69,54 +69,29 @@ class ApnsServer:
         provider_token_max_age: float = 3600.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        super().__init__(
+            tls, host=host, port=port, record=record, max_concurrent_streams=max_concurrent_streams
+        )
         self._public_key = public_key_pem
         self._key_id = key_id
         self._team_id = team_id
         self._topic = topic.encode()
         self._max_age = provider_token_max_age
         self._clock = clock
-        self.faults = Faults()
-        self.recorder: Recorder[ApnsDelivery] = Recorder(record)
         self.provider_tokens: dict[bytes, int | str] = {}  # authorization -> iat, or why bad
         self._expired_before = 0
-        self._server = GranianHost(
-            self.handle, tls, host=host, port=port, max_concurrent_streams=max_concurrent_streams
-        )
-
-    @property
-    def url(self) -> str:
-        return self._server.url
-
-    @property
-    def accepted(self) -> list[ApnsDelivery]:
-        return self.recorder.deliveries
-
-    async def start(self) -> ApnsServer:
-        await self._server.start()
-        return self
-
-    async def stop(self) -> None:
-        await self._server.stop()
-
-    @property
-    def load(self) -> Load:
-        """Connections accepted and the peak of requests in flight."""
-        return self._server.load
 
     def expire_provider_tokens(self) -> None:
         """From now on answer 403 ExpiredProviderToken to every provider token seen so far."""
         seen = [iat for iat in self.provider_tokens.values() if isinstance(iat, int)]
         self._expired_before = max(seen, default=int(self._clock())) + 1
 
-    def handle(self, request: Request) -> Response:
-        if request.path == b"/_stats" and request.method == b"GET":
-            return Response(200, msgspec.json.encode(self.recorder.stats()))
-        response = self._answer(request)
+    def answer(self, request: Request) -> Response:
+        response = self._check(request)
         self.recorder.answered(response.status)
-        response.delay = self.faults.delay
         return response
 
-    def _answer(self, request: Request) -> Response:
+    def _check(self, request: Request) -> Response:
         headers: dict[bytes, bytes] = {}
         for name, value in request.headers:
             if name in headers and not name.startswith(b":"):
@@ -142,10 +117,8 @@ class ApnsServer:
         forced = self.faults.next_forced()
         if forced is not None:
             status, retry_after = forced
-            response = _error(status, _REASON_STATUS.get(status, "InternalServerError"), apns_id)
-            if retry_after is not None:
-                response.headers.append((b"retry-after", str(int(retry_after)).encode()))
-            return response
+            reason = _REASON_STATUS.get(status, "InternalServerError")
+            return with_retry_after(_error(status, reason, apns_id), retry_after)
         topic = headers.get(b"apns-topic")
         if topic is None:
             return _error(400, "MissingTopic", apns_id)
@@ -241,10 +214,10 @@ def _error(
     body: dict[str, Any] = {"reason": reason}
     if timestamp is not None:
         body["timestamp"] = timestamp
-    headers = [(b"content-type", b"application/json")]
+    response = json_response(status, body)
     if apns_id is not None:
-        headers.append((b"apns-id", apns_id))
-    return Response(status, msgspec.json.encode(body), headers)
+        response.headers.append((b"apns-id", apns_id))
+    return response
 
 
 def _is_uuid(value: bytes) -> bool:

@@ -26,9 +26,9 @@ import jwt
 import msgspec
 
 from bench.push_servers.credentials import TlsFiles
-from bench.push_servers.exchange import Load, Request, Response
-from bench.push_servers.granian_host import GranianHost
-from bench.push_servers.recording import Faults, Recorder, RecordMode
+from bench.push_servers.exchange import Request, Response
+from bench.push_servers.hosted_service import HostedPushService, json_response, with_retry_after
+from bench.push_servers.recording import RecordMode
 
 FCM_SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -54,7 +54,7 @@ class FcmDelivery:
     access_token: str
 
 
-class FcmServer:
+class FcmServer(HostedPushService[FcmDelivery]):
     """An FCM stand-in. ``start()``, then write the service account with :attr:`token_uri`."""
 
     def __init__(
@@ -72,60 +72,36 @@ class FcmServer:
         access_token_lifetime: int = 3600,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        super().__init__(
+            tls, host=host, port=port, record=record, max_concurrent_streams=max_concurrent_streams
+        )
         self._project_id = project_id
         self._client_email = client_email
         self._key_id = private_key_id
         self._public_key = public_key_pem
         self._lifetime = access_token_lifetime
         self._clock = clock
-        self.faults = Faults()
-        self.recorder: Recorder[FcmDelivery] = Recorder(record)
         self.token_requests = 0
         self.access_tokens: dict[str, float] = {}  # live access token -> expiry
         self._names = 0
-        self._server = GranianHost(
-            self.handle, tls, host=host, port=port, max_concurrent_streams=max_concurrent_streams
-        )
-
-    @property
-    def url(self) -> str:
-        return self._server.url
 
     @property
     def token_uri(self) -> str:
-        return f"{self._server.url}/token"
-
-    @property
-    def accepted(self) -> list[FcmDelivery]:
-        return self.recorder.deliveries
-
-    async def start(self) -> FcmServer:
-        await self._server.start()
-        return self
-
-    async def stop(self) -> None:
-        await self._server.stop()
-
-    @property
-    def load(self) -> Load:
-        """Connections accepted and the peak of requests in flight."""
-        return self._server.load
+        return f"{self.url}/token"
 
     def revoke_access_tokens(self) -> None:
         """Every access token issued so far answers 401 UNAUTHENTICATED from now on."""
         self.access_tokens.clear()
 
-    def handle(self, request: Request) -> Response:
-        if request.path == b"/_stats" and request.method == b"GET":
-            stats = self.recorder.stats()
-            stats["token_requests"] = self.token_requests
-            return Response(200, msgspec.json.encode(stats))
+    def stats(self) -> dict[str, Any]:
+        """The recorder's counters plus ``token_requests``."""
+        return {**super().stats(), "token_requests": self.token_requests}
+
+    def answer(self, request: Request) -> Response:
         if request.path == b"/token":
-            response = self._grant(request)
-        else:
-            response = self._send(request)
-            self.recorder.answered(response.status)
-        response.delay = self.faults.delay
+            return self._grant(request)  # not a push: not counted in the recorder
+        response = self._send(request)
+        self.recorder.answered(response.status)
         return response
 
     def _grant(self, request: Request) -> Response:
@@ -156,7 +132,7 @@ class FcmServer:
         access_token = "ya29.local-" + secrets.token_urlsafe(24)
         self.access_tokens[access_token] = self._clock() + self._lifetime
         body = {"access_token": access_token, "expires_in": self._lifetime, "token_type": "Bearer"}
-        return Response(200, msgspec.json.encode(body), [(b"content-type", b"application/json")])
+        return json_response(200, body)
 
     def _send(self, request: Request) -> Response:
         match = _SEND_PATH.match(request.path)
@@ -178,9 +154,7 @@ class FcmServer:
             status, retry_after = forced
             grpc_status, code = _FORCED.get(status, ("INTERNAL", "INTERNAL"))
             response = _google_error(status, grpc_status, "Injected failure.", code)
-            if retry_after is not None:
-                response.headers.append((b"retry-after", str(int(retry_after)).encode()))
-            return response
+            return with_retry_after(response, retry_after)
         try:
             body = msgspec.json.decode(request.body)
         except msgspec.DecodeError:
@@ -209,9 +183,7 @@ class FcmServer:
         if self.recorder.mode is RecordMode.FULL:
             delivery = FcmDelivery(name, token, message, access_token)
         self.recorder.accept(hashlib.blake2b(request.body, digest_size=16).digest(), delivery)
-        return Response(
-            200, msgspec.json.encode({"name": name}), [(b"content-type", b"application/json")]
-        )
+        return json_response(200, {"name": name})
 
     def _access_token(self, authorization: bytes | None) -> str | None:
         if authorization is None or not authorization.startswith(b"Bearer "):
@@ -261,9 +233,7 @@ def _google_error(code: int, status: str, message: str, error_code: str | None =
     error: dict[str, Any] = {"code": code, "message": message, "status": status}
     if error_code is not None:
         error["details"] = [{"@type": FCM_ERROR, "errorCode": error_code}]
-    return Response(
-        code, msgspec.json.encode({"error": error}), [(b"content-type", b"application/json")]
-    )
+    return json_response(code, {"error": error})
 
 
 def _invalid(field: str, description: str) -> Response:
@@ -278,11 +248,9 @@ def _invalid(field: str, description: str) -> Response:
             }
         ],
     }
-    return Response(
-        400, msgspec.json.encode({"error": error}), [(b"content-type", b"application/json")]
-    )
+    return json_response(400, {"error": error})
 
 
 def _oauth_error(status: int, error: str, description: str) -> Response:
     body = {"error": error, "error_description": description}
-    return Response(status, msgspec.json.encode(body), [(b"content-type", b"application/json")])
+    return json_response(status, body)

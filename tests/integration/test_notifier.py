@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,63 +20,16 @@ from adapters.event_log import MemoryEventLog
 from adapters.notifier_store import MemoryNotifierStore, open_sqlite_notifier_store
 from domain.devices import Device, Interest, Platform
 from domain.events import GameEvent, Schedule
-from domain.push import DeliveryBatch, NotificationKind, Target, token_shard
+from domain.push import DeliveryBatch, NotificationKind, token_shard
 from domain.scorekeeper import Scorekeeper
 from domain.sports import EventType
 from projections.follower import LogFollower
 from projections.notification_release import NotificationRelease
 from projections.notifier import NotifierProjection, NotifierStore, ReleasedMeanwhile
 from tests.game_events import AWAY, HOME, GameScript
+from tests.recording_registry import RecordingRegistry
 
 SHARDS, BATCH, PAGE = 4, 3, 5
-
-
-class Registry:
-    """Devices in a sorted list: just enough of a DeviceRegistry for the release."""
-
-    def __init__(self, devices: Sequence[Device]) -> None:
-        self.devices = {d.token: d for d in devices}
-        self.pages = 0
-
-    def register(self, device: Device) -> bool:
-        new = device.token not in self.devices
-        self.devices[device.token] = device
-        return new
-
-    def register_many(self, devices: Sequence[Device]) -> None:
-        for device in devices:
-            self.register(device)
-
-    def get(self, token: str) -> Device | None:
-        return self.devices.get(token)
-
-    def remove(self, token: str) -> bool:
-        return self.devices.pop(token, None) is not None
-
-    def prune(self, tokens: Collection[str], reason: str) -> int:
-        return sum(self.remove(t) for t in tokens)
-
-    def followers(
-        self,
-        teams: Collection[str],
-        game_id: str,
-        interest: Interest,
-        *,
-        after: str = "",
-        limit: int = 10_000,
-    ) -> list[Target]:
-        self.pages += 1
-        found = [
-            Target(d.token, d.platform)
-            for token, d in sorted(self.devices.items())
-            if token > after
-            and (d.teams & set(teams) or game_id in d.games)
-            and d.wants_to_hear(interest)
-        ]
-        return found[:limit]
-
-    def close(self) -> None:
-        pass
 
 
 def device(
@@ -118,7 +71,7 @@ class Pipeline:
     follower: LogFollower
     release: NotificationRelease
     queue: MemoryEventLog
-    registry: Registry
+    registry: RecordingRegistry
     script: GameScript
 
     def record(self, event: GameEvent) -> None:
@@ -140,7 +93,7 @@ def pipeline(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Pipelin
     )
     clock = Clock()
     projection = NotifierProjection(store, keeper.name, hold_seconds=30, max_age=900, clock=clock)
-    queue, registry = MemoryEventLog(), Registry(FANS)
+    queue, registry = MemoryEventLog(), RecordingRegistry(FANS)
     release = NotificationRelease(
         store, registry, queue, shards=SHARDS, batch_size=BATCH, page=PAGE, clock=clock
     )

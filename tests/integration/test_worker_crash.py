@@ -9,7 +9,7 @@ import random
 import tempfile
 import uuid
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from adapters.delivery_ledger import SQLiteDeliveryLedger
 from adapters.event_log import SQLiteEventLog
 from adapters.kafka_event_log import KafkaEventLog
-from domain.devices import Device, Interest, Platform
+from domain.devices import Interest, Platform
 from domain.notification_worker import NotificationWorker
 from domain.ports import EventLog, LogRecord
 from domain.push import (
@@ -30,6 +30,7 @@ from domain.push import (
     Target,
     delivery_batches,
 )
+from tests.recording_registry import RecordingRegistry
 
 SHARDS = 3
 NOTIFICATION = PushNotification(
@@ -83,39 +84,6 @@ class CountingSender:
         pass
 
 
-class NoRegistry:
-    """The worker only prunes, and nothing here is unregistered."""
-
-    def register(self, device: Device) -> bool:
-        raise NotImplementedError
-
-    def register_many(self, devices: Sequence[Device]) -> None:
-        raise NotImplementedError
-
-    def get(self, token: str) -> Device | None:
-        raise NotImplementedError
-
-    def remove(self, token: str) -> bool:
-        raise NotImplementedError
-
-    def prune(self, tokens: Collection[str], reason: str) -> int:
-        raise AssertionError(f"nothing is unregistered here: {tokens}")
-
-    def followers(
-        self,
-        teams: Collection[str],
-        game_id: str,
-        interest: Interest,
-        *,
-        after: str = "",
-        limit: int = 10_000,
-    ) -> list[Target]:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        pass
-
-
 class WatchedLedger(SQLiteDeliveryLedger):
     """The SQLite ledger; a test can wait for positions."""
 
@@ -152,6 +120,7 @@ def worker(
     queue: EventLog,
     ledger: WatchedLedger,
     sender: CountingSender,
+    registry: RecordingRegistry,
     flush_size: int,
     concurrency: int = 16,
 ) -> NotificationWorker:
@@ -159,7 +128,7 @@ def worker(
         queue,
         ledger,
         {"apns": sender},
-        NoRegistry(),
+        registry,
         concurrency=concurrency,
         records_in_flight=4,
         flush_size=flush_size,
@@ -182,13 +151,14 @@ async def crash_and_resume(
     """Worker 1 stops after ``k`` accepted sends; worker 2 (new queue, ledger and
     consumer) resumes and finishes. What the service accepted, per token."""
     accepted: Counter[str] = Counter()
+    registry = RecordingRegistry()
     queue = make_queue()
     records = fan_out(TOKENS)
     await queue.append(records)
     heads = await last_positions(make_reader or (lambda: queue), len(records))
     ledger = WatchedLedger(ledger_path)
     first = CountingSender(accepted, k, seed)
-    running = asyncio.create_task(worker(queue, ledger, first, flush_size).run())
+    running = asyncio.create_task(worker(queue, ledger, first, registry, flush_size).run())
     crashed = asyncio.create_task(first.crash.wait())
     done = asyncio.create_task(ledger.reached(heads))
     await asyncio.wait([crashed, done], return_when=asyncio.FIRST_COMPLETED)
@@ -203,10 +173,11 @@ async def crash_and_resume(
     again = WatchedLedger(ledger_path)
     second_queue = make_queue()
     second = CountingSender(accepted, 10**9, seed + 1)
-    running = asyncio.create_task(worker(second_queue, again, second, flush_size).run())
+    running = asyncio.create_task(worker(second_queue, again, second, registry, flush_size).run())
     try:
         await again.reached(heads)
         assert again.count(NOTIFICATION.id) == len(TOKENS)
+        assert registry.prunes == []  # no service answered Unregistered
     finally:
         running.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -267,80 +238,81 @@ def test_a_stop_after_any_number_of_sends_loses_and_doubles_nothing(
     assert_each_accepted_once(accepted)
 
 
-@pytest.mark.parametrize("k", [3, 60])
-async def test_kafka_queue_a_successor_sends_each_token_once(
-    kafka_bootstrap: str, tmp_path: Path, k: int
-) -> None:
-    topic = f"fanout-{uuid.uuid4().hex}"
-    opened: list[KafkaEventLog] = []
+class KafkaQueues:
+    """Fan-out queues on one fresh Kafka topic of ``SHARDS`` partitions: each call is a
+    new log in the workers' consumer group, :meth:`reader` one in a group of its own."""
 
-    def make(group_id: str = topic) -> EventLog:
+    def __init__(self, bootstrap: str) -> None:
+        self.bootstrap = bootstrap
+        self.topic = f"fanout-{uuid.uuid4().hex}"
+        self.opened: list[KafkaEventLog] = []
+
+    def __call__(self, group_id: str = "") -> KafkaEventLog:
         log = KafkaEventLog(
-            kafka_bootstrap,
-            topic=topic,
-            group_id=group_id,
+            self.bootstrap,
+            topic=self.topic,
+            group_id=group_id or self.topic,
             partitions=SHARDS,
             session_timeout_ms=6000,
             heartbeat_interval_ms=1000,
         )
         log.ensure_topic()
-        opened.append(log)
+        self.opened.append(log)
         return log
 
-    try:
-        accepted = await crash_and_resume(
-            make, tmp_path / "ledger.sqlite", k, seed=k, make_reader=lambda: make(f"{topic}-r")
-        )
-    finally:
-        for log in opened:
+    def reader(self) -> KafkaEventLog:
+        return self(f"{self.topic}-r")
+
+    def close(self) -> None:
+        for log in self.opened:
             log.close()
+
+
+@pytest.fixture
+def kafka_queue(kafka_bootstrap: str) -> Iterator[KafkaQueues]:
+    queues = KafkaQueues(kafka_bootstrap)
+    yield queues
+    queues.close()
+
+
+@pytest.mark.parametrize("k", [3, 60])
+async def test_kafka_queue_a_successor_sends_each_token_once(
+    kafka_queue: KafkaQueues, tmp_path: Path, k: int
+) -> None:
+    accepted = await crash_and_resume(
+        kafka_queue, tmp_path / "ledger.sqlite", k, seed=k, make_reader=kafka_queue.reader
+    )
     assert_each_accepted_once(accepted)
 
 
 async def test_kafka_a_rebalance_mid_batch_sends_each_token_once(
-    kafka_bootstrap: str, tmp_path: Path
+    kafka_queue: KafkaQueues, tmp_path: Path
 ) -> None:
     """A second worker joins while the first is mid-batch: the first gives up the
     partitions it loses (waiting for its sends in flight), the second resumes them."""
-    topic = f"fanout-{uuid.uuid4().hex}"
-    opened: list[KafkaEventLog] = []
-
-    def make(group_id: str = topic) -> KafkaEventLog:
-        log = KafkaEventLog(
-            kafka_bootstrap,
-            topic=topic,
-            group_id=group_id,
-            partitions=SHARDS,
-            session_timeout_ms=6000,
-            heartbeat_interval_ms=1000,
-        )
-        log.ensure_topic()
-        opened.append(log)
-        return log
-
     accepted: Counter[str] = Counter()
+    registry = RecordingRegistry()
     ledger = WatchedLedger(tmp_path / "ledger.sqlite")
     tasks: list[asyncio.Task[None]] = []
     try:
-        queue = make()
+        queue = kafka_queue()
         records = fan_out(TOKENS)
         await queue.append(records)
-        heads = await last_positions(lambda: make(f"{topic}-r"), len(records))
+        heads = await last_positions(kafka_queue.reader, len(records))
         first = CountingSender(accepted, 10, seed=1, latency=0.04)
-        workers = [worker(queue, ledger, first, 5, concurrency=2)]
+        workers = [worker(queue, ledger, first, registry, 5, concurrency=2)]
         tasks.append(asyncio.create_task(workers[0].run()))
         await first.crash.wait()  # 10 accepted: the first worker is mid-batch
         second = CountingSender(accepted, 10**9, seed=2, latency=0.04)
-        workers.append(worker(make(), ledger, second, 5, concurrency=2))
+        workers.append(worker(kafka_queue(), ledger, second, registry, 5, concurrency=2))
         tasks.append(asyncio.create_task(workers[1].run()))
         await ledger.reached(heads, timeout=120)
         assert ledger.count(NOTIFICATION.id) == len(TOKENS)
         assert workers[1].counts.sent > 0  # the second worker did take partitions over
+        assert registry.prunes == []  # no service answered Unregistered
     finally:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for log in opened:
-            log.close()
         ledger.close()
     assert_each_accepted_once(accepted)

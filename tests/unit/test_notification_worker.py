@@ -6,8 +6,8 @@ import asyncio
 import contextlib
 import random
 import threading
-from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import AsyncIterator, Callable, Collection, Iterable
+from dataclasses import dataclass, replace
 
 import pytest
 from hypothesis import given, settings
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from adapters.delivery_ledger import MemoryDeliveryLedger
 from adapters.event_log import MemoryEventLog
-from domain.devices import Device, Interest, Platform
+from domain.devices import Interest, Platform
 from domain.notification_worker import NotificationWorker, RetryPolicy
 from domain.ports import LogRecord
 from domain.push import (
@@ -26,6 +26,7 @@ from domain.push import (
     SendResult,
     Target,
 )
+from tests.recording_registry import RecordingRegistry
 
 ACCEPTED = SendResult(SendOutcome.ACCEPTED, status=200)
 RETRY = SendResult(SendOutcome.RETRY, reason="TooManyRequests", status=429)
@@ -99,43 +100,6 @@ class ScriptedSender:
         pass
 
 
-@dataclass
-class FakeRegistry:
-    """Only ``prune`` is used by the worker."""
-
-    pruned: list[tuple[str, str]] = field(default_factory=list)
-
-    def register(self, device: Device) -> bool:
-        raise NotImplementedError
-
-    def register_many(self, devices: Sequence[Device]) -> None:
-        raise NotImplementedError
-
-    def get(self, token: str) -> Device | None:
-        raise NotImplementedError
-
-    def remove(self, token: str) -> bool:
-        raise NotImplementedError
-
-    def prune(self, tokens: Collection[str], reason: str) -> int:
-        self.pruned.extend((t, reason) for t in tokens)
-        return len(tokens)
-
-    def followers(
-        self,
-        teams: Collection[str],
-        game_id: str,
-        interest: Interest,
-        *,
-        after: str = "",
-        limit: int = 10_000,
-    ) -> list[Target]:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        pass
-
-
 class WatchedLedger(MemoryDeliveryLedger):
     """Remembers every position written, and lets a test wait for one."""
 
@@ -178,7 +142,7 @@ class Rig:
     queue: MemoryEventLog
     ledger: WatchedLedger
     sender: ScriptedSender
-    registry: FakeRegistry
+    registry: RecordingRegistry
     delays: list[float]
     worker: NotificationWorker
     task: asyncio.Task[None]
@@ -203,7 +167,7 @@ async def running(
         delays.append(seconds)
         await asyncio.sleep(0)
 
-    queue, registry = MemoryEventLog(), FakeRegistry()
+    queue, registry = MemoryEventLog(), RecordingRegistry()
     sender = sender or ScriptedSender()
     ledger = ledger or WatchedLedger()
     worker = NotificationWorker(
@@ -249,7 +213,7 @@ async def test_an_unregistered_token_is_pruned_and_never_retried() -> None:
     async with running(ScriptedSender({"a": [GONE]})) as rig:
         await rig.queue.append([batch_record(["a", "b"])])
         await rig.ledger.reached(0, 1)
-        assert rig.registry.pruned == [("a", "Unregistered")]
+        assert rig.registry.pruned_tokens() == [("a", "Unregistered")]
         assert rig.sender.calls.count(("n1", "a")) == 1
         assert rig.ledger.delivered("n1", "ab") == {"b"}
         assert rig.worker.counts.pruned == 1
@@ -440,7 +404,7 @@ def test_any_mix_of_answers_ends_each_token_accepted_once_or_pruned(
         return rig
 
     rig = asyncio.run(scenario())
-    pruned = {t for t, _ in rig.registry.pruned}
+    pruned = {t for t, _ in rig.registry.pruned_tokens()}
     for n, token in tokens.items():
         ends_gone = n in scripts and scripts[n][1] is GONE
         accepted = rig.sender.accepted.count(("n1", token))
