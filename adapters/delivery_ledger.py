@@ -67,9 +67,16 @@ class MemoryDeliveryLedger:
 class SQLiteDeliveryLedger:
     """The ledger in a SQLite file (WAL, ``synchronous=FULL``): durable on return."""
 
-    def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        queue: str = "notifications",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._db = SQLiteConnection(path)
         self._clock = clock
+        self.queue = queue  # positions are the positions of this queue's partitions
         with self._db.transaction() as c:
             c.execute(
                 "CREATE TABLE IF NOT EXISTS deliveries ("
@@ -78,8 +85,9 @@ class SQLiteDeliveryLedger:
                 " PRIMARY KEY (notification_id, token)) WITHOUT ROWID"
             )
             c.execute(
-                "CREATE TABLE IF NOT EXISTS positions ("
-                " partition INTEGER PRIMARY KEY, position INTEGER NOT NULL)"
+                "CREATE TABLE IF NOT EXISTS positions (queue TEXT NOT NULL,"
+                " partition INTEGER NOT NULL, position INTEGER NOT NULL,"
+                " PRIMARY KEY (queue, partition)) WITHOUT ROWID"
             )
 
     def delivered(self, notification_id: str, tokens: Collection[str]) -> set[str]:
@@ -113,10 +121,10 @@ class SQLiteDeliveryLedger:
                 )
             if position is not None:
                 c.execute(
-                    "INSERT INTO positions (partition, position) VALUES (?, ?)"
-                    " ON CONFLICT (partition) DO UPDATE"
+                    "INSERT INTO positions (queue, partition, position) VALUES (?, ?, ?)"
+                    " ON CONFLICT (queue, partition) DO UPDATE"
                     " SET position = MAX(position, excluded.position)",
-                    position,
+                    (self.queue, *position),
                 )
 
     def positions(self, partitions: Collection[int]) -> dict[int, int]:
@@ -127,8 +135,9 @@ class SQLiteDeliveryLedger:
         with self._db.reading() as c:
             marks = ",".join("?" * len(wanted))
             rows = c.execute(
-                f"SELECT partition, position FROM positions WHERE partition IN ({marks})",
-                wanted,
+                "SELECT partition, position FROM positions"
+                f" WHERE queue = ? AND partition IN ({marks})",
+                (self.queue, *wanted),
             ).fetchall()
         found.update({int(p): int(at) for p, at in rows})
         return found

@@ -14,6 +14,8 @@ import logging
 
 import psycopg
 
+from adapters.postgres_schema import conninfo
+
 log = logging.getLogger("scoreline.lock")
 
 
@@ -31,7 +33,7 @@ class AdvisoryLock:
 
     def _try(self) -> bool:
         if self._conn is None or self._conn.closed:
-            self._conn = psycopg.connect(self.url, autocommit=True)
+            self._conn = psycopg.connect(conninfo(self.url), autocommit=True)
         row = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()
         return bool(row and row[0])
 

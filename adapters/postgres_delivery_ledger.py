@@ -35,8 +35,10 @@ class PostgresDeliveryLedger(PostgresRecorder):
         *,
         deliveries_table_name: str = "notification_deliveries",
         positions_table_name: str = "notification_positions",
+        queue: str = "notifications",
     ) -> None:
         super().__init__(datastore)
+        self.queue = queue  # positions are the positions of this queue's partitions
         self.check_identifier_length(deliveries_table_name)
         self.check_identifier_length(positions_table_name)
         self.deliveries_table_name = deliveries_table_name
@@ -55,8 +57,10 @@ class PostgresDeliveryLedger(PostgresRecorder):
                 ).format(schema=schema, deliveries=deliveries),
                 SQL(
                     "CREATE TABLE IF NOT EXISTS {schema}.{positions} ("
-                    " partition integer PRIMARY KEY,"
-                    " position bigint NOT NULL)"
+                    " queue text NOT NULL,"
+                    " partition integer NOT NULL,"
+                    " position bigint NOT NULL,"
+                    " PRIMARY KEY (queue, partition))"
                 ).format(schema=schema, positions=positions),
             ]
         )
@@ -73,8 +77,8 @@ class PostgresDeliveryLedger(PostgresRecorder):
             " SELECT %s, token FROM delivery_tokens ON CONFLICT DO NOTHING"
         ).format(schema=schema, deliveries=deliveries)
         self._upsert_position = SQL(
-            "INSERT INTO {schema}.{positions} (partition, position) VALUES (%s, %s)"
-            " ON CONFLICT (partition) DO UPDATE"
+            "INSERT INTO {schema}.{positions} (queue, partition, position) VALUES (%s, %s, %s)"
+            " ON CONFLICT (queue, partition) DO UPDATE"
             " SET position = GREATEST({schema}.{positions}.position, excluded.position)"
         ).format(schema=schema, positions=positions)
         self._select_delivered = SQL(
@@ -83,7 +87,7 @@ class PostgresDeliveryLedger(PostgresRecorder):
         ).format(schema=schema, deliveries=deliveries)
         self._select_positions = SQL(
             "SELECT partition, position FROM {schema}.{positions}"
-            " WHERE partition = ANY(%s::integer[])"
+            " WHERE queue = %s AND partition = ANY(%s::integer[])"
         ).format(schema=schema, positions=positions)
         self._count = SQL(
             "SELECT count(*) AS n FROM {schema}.{deliveries} WHERE notification_id = %s"
@@ -120,14 +124,14 @@ class PostgresDeliveryLedger(PostgresRecorder):
             elif tokens:
                 c.execute(self._insert_array, (notification_id, list(tokens)))
             if position is not None:
-                c.execute(self._upsert_position, position)
+                c.execute(self._upsert_position, (self.queue, *position))
 
     def positions(self, partitions: Collection[int]) -> dict[int, int]:
         found = dict.fromkeys(partitions, 0)
         if not found:
             return found
         with self.datastore.transaction(commit=False) as c:
-            c.execute(self._select_positions, (list(found),))
+            c.execute(self._select_positions, (self.queue, list(found)))
             found.update({int(row["partition"]): int(row["position"]) for row in c.fetchall()})
         return found
 
@@ -142,13 +146,17 @@ class PostgresDeliveryLedger(PostgresRecorder):
 
 
 def open_postgres_delivery_ledger(
-    database_url: str, *, schema: str | None = None, pool_size: int | None = None
+    database_url: str,
+    *,
+    schema: str | None = None,
+    pool_size: int | None = None,
+    queue: str = "notifications",
 ) -> PostgresDeliveryLedger:
     """The ledger in the database the URL names (``schema`` overrides the URL's); its
     tables (and the schema) are created if missing."""
     datastore = postgres_datastore(database_url, schema=schema, pool_size=pool_size)
     ensure_schema(datastore)
-    ledger = PostgresDeliveryLedger(datastore)
+    ledger = PostgresDeliveryLedger(datastore, queue=queue)
     ledger.create_table()
     return ledger
 

@@ -16,6 +16,8 @@ from collections.abc import Callable
 import psycopg
 from psycopg import sql
 
+from adapters.postgres_schema import conninfo
+
 log = logging.getLogger("scoreline.notifications")
 
 
@@ -37,7 +39,7 @@ class NotificationListener:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                with psycopg.connect(self.url, autocommit=True) as conn:
+                with psycopg.connect(conninfo(self.url), autocommit=True) as conn:
                     conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
                     while not self._stop.is_set():
                         for _ in conn.notifies(timeout=0.5):

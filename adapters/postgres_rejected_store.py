@@ -14,6 +14,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
+from adapters.postgres_schema import conninfo
 from domain.ports import Rejection
 
 SCHEMA = (
@@ -32,7 +33,7 @@ COLUMNS = "id, received_at, source, provider, reason, detail, body, content_type
 
 class PostgresRejectedStore:
     def __init__(self, url: str, *, pool_size: int = 2, create: bool = True) -> None:
-        self._pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True)
+        self._pool = ConnectionPool(conninfo(url), min_size=1, max_size=pool_size, open=True)
         if create:
             create_rejected_tables(url)
 
@@ -114,7 +115,7 @@ def create_rejected_tables(url: str) -> None:
     """The store's tables (idempotent; ``scoreline db upgrade`` calls it)."""
     import psycopg
 
-    with psycopg.connect(url, autocommit=True) as conn:
+    with psycopg.connect(conninfo(url), autocommit=True) as conn:
         for statement in SCHEMA:
             conn.execute(statement)
 

@@ -76,6 +76,25 @@ def parse_postgres_url(url: str) -> PostgresSettings:
         raise ValueError(f"bad PostgreSQL URL {url!r}: {error}") from None
 
 
+def conninfo(database_url: str) -> str:
+    """A libpq connection string for a plain psycopg connection to the URL's database:
+    our own query parameters (``schema``, ``pool_size``, ...) are not libpq's, so they
+    are taken out; the schema becomes the session's ``search_path``."""
+    from psycopg.conninfo import make_conninfo
+
+    s = parse_postgres_url(database_url)
+    options = {"options": f"-c search_path={s.schema}"} if s.schema else {}
+    return make_conninfo(
+        dbname=s.dbname,
+        host=s.host,
+        port=s.port,
+        user=s.user or None,
+        password=s.password or None,
+        connect_timeout=s.connect_timeout,
+        **options,
+    )
+
+
 def postgres_env(database_url: str, *, create_table: bool = True) -> dict[str, str]:
     """The eventsourcing environment (PERSISTENCE_MODULE and POSTGRES_*) for a URL.
 

@@ -68,7 +68,9 @@ class DeliveryLedger(Protocol):
       (partition, position of the fan-out queue) it stores that position in the same
       transaction, and a position never moves back.
     - :meth:`positions` answers, for the partitions asked, the last position recorded
-      (0: none): the fan-out queue's ``on_assigned``.
+      (0: none): the fan-out queue's ``on_assigned``. Positions belong to one queue (the
+      ledger is made for it: a topic renamed or a second deployment on the database
+      starts from its own positions, never another queue's).
     """
 
     def delivered(self, notification_id: str, tokens: Collection[str]) -> set[str]: ...

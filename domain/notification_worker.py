@@ -25,8 +25,10 @@ Guarantees, per (notification id, token):
   what was accepted is recorded, without their positions. A successor re-reads those
   records and sends exactly what the ledger lacks.
 - **The window.** A crash (the process killed) loses the acceptances not yet recorded:
-  the sends in flight at that instant and those accepted since the last write (at most
-  ``flush_interval`` old, or ``flush_size`` per record); so does a stop for sends still
+  the sends in flight at that instant, those accepted since the last write (at most
+  ``flush_interval`` old, or ``flush_size`` per record) and those of a write still in
+  progress (measured: 23-40 resends for 20 in flight under a load average of 20,
+  tests/e2e/test_push_fleet.py); so does a stop for sends still
   in flight after ``stop_timeout``. A successor re-sends those tokens: the push service
   may then accept such a notification twice (APNs and FCM do not dedupe requests), but
   both carry the same content and the game's collapse id, so the device replaces the

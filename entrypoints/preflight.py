@@ -22,8 +22,14 @@ def check_services(settings: Settings, timeout: float = 3.0) -> None:
 def _check_postgres(url: str, timeout: float) -> None:
     import psycopg
 
+    from adapters.postgres_schema import conninfo
+
     try:
-        with psycopg.connect(url, connect_timeout=max(1, int(timeout))) as conn:
+        info = conninfo(url)
+    except ValueError as error:
+        raise SettingsError(f"SCORELINE_DATABASE_URL: {error}") from None
+    try:
+        with psycopg.connect(info, connect_timeout=max(1, int(timeout))) as conn:
             conn.execute("SELECT 1")
     except psycopg.Error as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

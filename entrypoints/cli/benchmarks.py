@@ -19,6 +19,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "spike": ("bench.spike", "a goal's 50x poll spike through Varnish: origin load, staleness"),
     "rebuild": ("bench.rebuild", "rebuild of every read model over 1M events, beside a raw read"),
     "leaderboards": ("bench.leaderboards", "leaderboard reads via the PER cache, beside uncached"),
+    "notify": ("bench.notify", "a goal pushed to N devices via APNs/FCM, SSE p99 beside it"),
 }
 
 

@@ -94,7 +94,9 @@ def fanout_queue(settings: Settings, *, consumer_group: str = WORKER_GROUP) -> E
         )
     from adapters.event_log import SQLiteEventLog
 
-    return SQLiteEventLog(settings.data_dir / "fanout.sqlite")
+    queue = SQLiteEventLog(settings.data_dir / "fanout.sqlite")
+    queue.name = "fanout"
+    return queue
 
 
 def notifier_store(settings: Settings) -> NotifierStore:
@@ -108,15 +110,18 @@ def notifier_store(settings: Settings) -> NotifierStore:
     return open_sqlite_notifier_store(str(settings.data_dir / "notifier.sqlite"))
 
 
-def delivery_ledger(settings: Settings) -> DeliveryLedger:
+def delivery_ledger(settings: Settings, queue: EventLog) -> DeliveryLedger:
+    """The workers' ledger, its positions those of ``queue`` (named by its topic)."""
     if settings.database_url:
         from adapters.postgres_delivery_ledger import PostgresDeliveryLedger
         from adapters.postgres_schema import postgres_datastore
 
-        return PostgresDeliveryLedger(postgres_datastore(settings.database_url))
+        datastore = postgres_datastore(settings.database_url)
+        return PostgresDeliveryLedger(datastore, queue=queue.name)
     from adapters.delivery_ledger import SQLiteDeliveryLedger
 
-    return SQLiteDeliveryLedger(settings.data_dir / "notification_deliveries.sqlite")
+    path = settings.data_dir / "notification_deliveries.sqlite"
+    return SQLiteDeliveryLedger(path, queue=queue.name)
 
 
 def build_notifications(
@@ -156,7 +161,7 @@ def build_notifications(
 
             parts.notifier_lock = AdvisoryLock(settings.database_url, "scoreline:notifier")
     if role in WORKER_ROLES:
-        parts.ledger = ledger if ledger is not None else delivery_ledger(settings)
+        parts.ledger = ledger if ledger is not None else delivery_ledger(settings, parts.queue)
         parts.closables.append(parts.ledger.close)
         parts.senders = push_senders(push)
         if not parts.senders:

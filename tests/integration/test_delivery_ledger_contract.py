@@ -159,3 +159,28 @@ def test_the_ledger_agrees_with_a_model(
         assert ledger.count(f"{run}-{notification}") == len(recorded)
     expected = {p: max(at, before[p]) for p, at in partitions.items()}
     assert ledger.positions(set(partitions)) == expected
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_positions_belong_to_their_queue(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A renamed topic, or a second deployment on the database, starts from its own
+    positions: seeking to another queue's would skip its records."""
+
+    def open_for(queue: str) -> DeliveryLedger:
+        if backend == "sqlite":
+            return SQLiteDeliveryLedger(tmp_path / "ledger.sqlite", queue=queue)
+        url = request.getfixturevalue("postgres_url")
+        return open_postgres_delivery_ledger(url, schema="ledger_queues", pool_size=1, queue=queue)
+
+    old, new = open_for(f"old-{uuid.uuid4().hex}"), open_for(f"new-{uuid.uuid4().hex}")
+    try:
+        old.record("n1", ["a"], (0, 40))
+        assert new.positions({0}) == {0: 0}
+        new.record("n1", ["b"], (0, 3))
+        assert (old.positions({0}), new.positions({0})) == ({0: 40}, {0: 3})
+        assert new.delivered("n1", ["a", "b"]) == {"a", "b"}  # deliveries are per device
+    finally:
+        old.close()
+        new.close()
