@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from bench.fanout_load import token as fan_token
 from bench.fleet import PROVIDER
 from bench.pushing import Endpoint, post, post_once
 from bench.traffic import Event, webhook
@@ -101,7 +102,8 @@ def _event(game_id: str, sequence: int, event_type: str, **fields: Any) -> Event
 
 
 def play_event(game_id: str, sequence: int, *, goal: bool = False) -> Event:
-    """A FOUL (not notified), or a home GOAL; period 1, the clock moving slowly on."""
+    """A FOUL (not notified), or a home GOAL; period 1, the clock moving slowly on. Its
+    description carries ``fog-<sequence>``, the token the lean SSE receiver looks for."""
     team = HOME if goal or sequence % 2 else AWAY
     return _event(
         game_id,
@@ -111,7 +113,7 @@ def play_event(game_id: str, sequence: int, *, goal: bool = False) -> Event:
         player_id=f"{team}-{sequence % 11 + 1}",
         clock_seconds=60 + sequence // 20,
         period=1,
-        description="Goal!" if goal else "Foul",
+        description=f"{'Goal!' if goal else 'Foul'} {fan_token(sequence)}",
     )
 
 

@@ -76,7 +76,7 @@ def run_peer(
         process.start()
         children.append((process, parent))
     try:
-        for process, conn in children:
+        for _, conn in children:
             if not conn.poll(60) or conn.recv() != "ready":
                 raise RuntimeError("a peer process never became ready")
         assert all(p.pid is not None for p, _ in children)

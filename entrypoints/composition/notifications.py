@@ -27,6 +27,7 @@ log = logging.getLogger("scoreline.notifications")
 NOTIFIER_ROLES = ("all", "notifier")
 WORKER_ROLES = ("all", "notification-worker")
 WORKER_GROUP = "scoreline-notification-workers"
+FANOUT_FETCH_MAX_WAIT_MS = 200
 
 
 @dataclass
@@ -90,7 +91,10 @@ def fanout_queue(settings: Settings, *, consumer_group: str = WORKER_GROUP) -> E
             partitions=push.partitions,
             session_timeout_ms=settings.kafka_session_timeout_ms,
             heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
-            fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+            # Not the recorder's 10 ms: a fan-out record waits for hundreds of sends, so
+            # a fetch held up to 200 ms costs nothing, and idle workers stop polling
+            # ~100 times a second (measured: 0.26 cores for two idle workers at 10 ms).
+            fetch_max_wait_ms=FANOUT_FETCH_MAX_WAIT_MS,
         )
     from adapters.event_log import SQLiteEventLog
 
