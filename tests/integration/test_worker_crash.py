@@ -63,16 +63,24 @@ class CountingSender:
     worker), and sets ``crash`` at the ``crash_after``-th one."""
 
     def __init__(
-        self, accepted: Counter[str], crash_after: int, seed: int, latency: float = 0.002
+        self,
+        accepted: Counter[str],
+        crash_after: int,
+        seed: int,
+        latency: float = 0.002,
+        latency_after_crash: float | None = None,
     ) -> None:
         self.accepted = accepted
         self.crash_after = crash_after
         self.crash = asyncio.Event()
         self.rng = random.Random(seed)
         self.latency = latency
+        self.latency_after_crash = latency_after_crash
 
     async def send(self, notification: PushNotification, token: str) -> SendResult:
-        await asyncio.sleep(self.rng.random() * self.latency)
+        slow = self.crash.is_set() and self.latency_after_crash is not None
+        latency = self.latency_after_crash if slow else self.latency
+        await asyncio.sleep(self.rng.random() * (latency or 0.0))
         if self.rng.random() < 0.1:
             return SendResult(SendOutcome.RETRY, reason="ServiceUnavailable", status=503)
         self.accepted[token] += 1  # accepted by the service: no await until it returns
@@ -299,7 +307,9 @@ async def test_kafka_a_rebalance_mid_batch_sends_each_token_once(
         records = fan_out(TOKENS)
         await queue.append(records)
         heads = await last_positions(kafka_queue.reader, len(records))
-        first = CountingSender(accepted, 10, seed=1, latency=0.04)
+        # Slow after its 10th acceptance, so the second worker's join (a rebalance takes
+        # seconds on a loaded machine) comes while the first still has most to send.
+        first = CountingSender(accepted, 10, seed=1, latency=0.04, latency_after_crash=0.5)
         workers = [worker(queue, ledger, first, registry, 5, concurrency=2)]
         tasks.append(asyncio.create_task(workers[0].run()))
         await first.crash.wait()  # 10 accepted: the first worker is mid-batch
