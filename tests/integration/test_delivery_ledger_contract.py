@@ -4,7 +4,6 @@ domain.notification_ports.DeliveryLedger for the guarantees."""
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -90,19 +89,18 @@ def test_deliveries_and_positions_survive_reopening(make_ledger: Make) -> None:
     assert again.positions({1}) == {1: 5}
 
 
-def test_a_million_deliveries_of_one_notification(make_ledger: Make) -> None:
+def test_bulk_deliveries_of_one_notification(make_ledger: Make) -> None:
+    """Both write paths (PostgreSQL: arrays up to 20,000 tokens, COPY beyond); its speed
+    at a million is ``scoreline bench notify``'s to measure, not a test's."""
     ledger = make_ledger()
-    tokens = [f"token-{i:07d}" for i in range(1_000_000)]
-    started = time.perf_counter()
-    ledger.record("big", tokens[:500_000])
-    for start in range(500_000, 1_000_000, 50_000):
-        ledger.record("big", tokens[start : start + 50_000], (0, start))
-    took = time.perf_counter() - started
-    assert ledger.count("big") == 1_000_000
-    assert ledger.positions({0}) == {0: 950_000}
+    tokens = [f"token-{i:07d}" for i in range(120_000)]
+    ledger.record("big", tokens[:60_000])
+    for start in range(60_000, 120_000, 10_000):
+        ledger.record("big", tokens[start : start + 10_000], (0, start))
+    assert ledger.count("big") == 120_000
+    assert ledger.positions({0}) == {0: 110_000}
     some = [*tokens[::1000], "absent"]
     assert ledger.delivered("big", some) == set(tokens[::1000])
-    assert took < 60, f"recording a million deliveries took {took:.1f} s"
 
 
 def test_concurrent_records_from_threads_lose_nothing(make_ledger: Make) -> None:
