@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from bench.poll_peers import ensure_package
-from bench.services import free_port
+from bench.services import free_port, stop_process
 
 VCL = Path(__file__).resolve().parents[1] / "deploy" / "varnish" / "default.vcl"
 
@@ -52,12 +52,7 @@ def running_edge(backend_port: int, *, threads: int = 3000) -> Iterator[tuple[st
             time.sleep(0.2)
         yield url, [process.pid, *_children(process.pid)]
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, 15)
         shutil.rmtree(directory, ignore_errors=True)
 
 

@@ -29,7 +29,7 @@ import redis
 from bench.fanout_load import Spec, Subscribers, token
 from bench.fleet import clean_environ
 from bench.report import percentile
-from bench.services import REDIS_URL, free_port, process_cpu_seconds, wait_reachable
+from bench.services import REDIS_URL, free_port, process_cpu_seconds, stop_process, wait_reachable
 from bench.traffic import body_and_headers, live_games, webhook
 
 PROVIDER, SECRET = "fanout-bench", "fanout-bench-secret"
@@ -194,12 +194,7 @@ def gateway(
         yield Target("scoreline", process.pid, port, path, base, publish), state
     finally:
         publisher.close()
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, 20)
         log.close()
 
 

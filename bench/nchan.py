@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench.services import wait_reachable
+from bench.services import stop_process, wait_reachable
 
 MODULE = Path("/usr/share/nginx/modules/ngx_nchan_module.so")
 PACKAGES = ("nginx-light", "libnginx-mod-nchan")
@@ -108,12 +108,7 @@ def running_nchan(port: int, directory: Path, connections: int) -> Iterator[int]
             raise RuntimeError(f"nginx exited: {(directory / 'error.log').read_text()[-500:]}")
         yield worker_pid(process.pid)
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, 10)
         log.close()
         time.sleep(0.1)
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.push.http2 import Http2Transport
+from bench.services import stop_process
 
 
 @dataclass(frozen=True)
@@ -47,12 +48,7 @@ def push_servers(nice: int, record: str = "ids") -> Iterator[PushServersProcess]
             ready = _ready_line(process, timeout=60)
             yield PushServersProcess(process.pid, dict(ready["env"]), nice)
         finally:
-            process.terminate()
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, 20)
             log.close()
 
 

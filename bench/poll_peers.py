@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 
-from bench.services import free_port, wait_reachable
+from bench.services import free_port, stop_process, wait_reachable
 from entrypoints.feed_push import signed_headers
 
 PROVIDER, SECRET = "bench", "bench-secret"
@@ -138,12 +138,7 @@ def gateway(games: int = 1, *, uvloop: bool = False) -> Iterator[Gateway]:
                 time.sleep(0.05)
         yield running
     finally:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, 20)
         shutil.rmtree(directory, ignore_errors=True)
 
 

@@ -27,6 +27,16 @@ REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def stop_process(process: subprocess.Popen[bytes], grace: float = 10) -> None:
+    """SIGTERM, then SIGKILL if it is still running after ``grace`` seconds."""
+    process.terminate()
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def reachable(host: str, port: int, timeout: float = 0.5) -> bool:
     with contextlib.suppress(OSError), socket.create_connection((host, port), timeout):
         return True
@@ -147,9 +157,4 @@ def tansu_broker() -> Iterator[tuple[str, int]]:
         wait_reachable("127.0.0.1", port, "the Tansu broker")
         yield f"127.0.0.1:{port}", process.pid
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, 10)
