@@ -67,9 +67,8 @@ class MemoryEventLog:
 class SQLiteEventLog:
     """The log in a SQLite file: a record is durable once :meth:`append` returns."""
 
-    name = "ingest-log"
-
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, name: str = "ingest-log") -> None:
+        self.name = name
         self._db = SQLiteConnection(path)
         with self._db.transaction() as c:
             c.execute(

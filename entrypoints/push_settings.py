@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 class PushSettingsError(Exception):
@@ -53,7 +54,7 @@ class PushSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> PushSettings:
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}
         for name, key in (
             ("SCORELINE_NOTIFY_HOLD_SECONDS", "hold_seconds"),
             ("SCORELINE_NOTIFY_MAX_AGE", "max_age"),
@@ -85,7 +86,7 @@ class PushSettings:
         ):
             if env.get(name):
                 values[key] = Path(env[name])
-        settings = cls(**values)  # type: ignore[arg-type]
+        settings = cls(**values)
         settings.check()
         return settings
 

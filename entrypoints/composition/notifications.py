@@ -98,9 +98,7 @@ def fanout_queue(settings: Settings, *, consumer_group: str = WORKER_GROUP) -> E
         )
     from adapters.event_log import SQLiteEventLog
 
-    queue = SQLiteEventLog(settings.data_dir / "fanout.sqlite")
-    queue.name = "fanout"
-    return queue
+    return SQLiteEventLog(settings.data_dir / "fanout.sqlite", name="fanout")
 
 
 def notifier_store(settings: Settings) -> NotifierStore:
@@ -180,8 +178,6 @@ def build_notifications(
 def push_senders(push: PushSettings) -> dict[str, PushSender]:
     """A sender per push service the settings hold credentials for (SettingsError
     naming the setting when a key cannot be used)."""
-    if not (push.apns_configured or push.fcm_configured):
-        return {}
     senders: dict[str, PushSender] = {}
     if push.apns_key_file is not None:
         from adapters.push.apns import ApnsSender

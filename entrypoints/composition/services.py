@@ -39,6 +39,7 @@ WORKERS = {
     "notifier": ("notifier",),
     "notification-worker": ("notification-worker",),
 }
+PUSH_WORKERS = frozenset({"notifier", "notification-worker"})
 DEVICE_ROLES = ("all", "gateway", "notifier", "notification-worker")  # use the registry
 
 
@@ -84,8 +85,8 @@ class Services:
                 self.tasks.append(
                     asyncio.create_task(_run_read_model(follower, lock), name=f"projector:{name}")
                 )
-        elif self.settings.redis_url is None:
-            await self.warm_cache()
+        elif self.settings.redis_url is None and not PUSH_WORKERS.intersection(workers):
+            await self.warm_cache()  # (the push roles serve no game states)
         if "recorder" in workers:
             self.tasks.append(asyncio.create_task(self.recorder.run(), name="recorder"))
 
