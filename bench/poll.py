@@ -6,9 +6,9 @@ path with the current ETag), beside, in the same run and with the same wrk setti
 - nginx serving the very same JSON as a static file with its own ETag (the near-limit
   for this machine);
 - the seed's design: a plain Starlette endpoint doing one Redis GET per request;
-- the gateway again as ``scoreline serve`` could be configured (``gateway_tuned``:
-  uvloop's event loop, no uvicorn access log, no ``server`` header; ``bench.uvloop_serve``),
-  to show what the shipped configuration costs.
+- the gateway again with its poll protocol unbound (``gateway_asgi``: every poll through
+  uvicorn's ASGI cycle and ``FastPollApp``, as before ``entrypoints.web.poll_protocol``),
+  to show what answering in the protocol gains.
 
 Each round measures every target's two paths in a shuffled order; the figures are
 medians over the rounds with their range, ratios taken within a round. Targets: the
@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=8.0, help="per wrk run")
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--no-tuned", action="store_true", help="skip the tuned gateway")
+    parser.add_argument("--no-asgi", action="store_true", help="skip the ASGI-only gateway")
     parser.add_argument("--profile", type=Path, help="py-spy the gateway's 304 runs here")
     parser.add_argument("--json", action="store_true", help="end with one JSON line")
 
@@ -67,9 +67,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         body = httpx.get(shipped.base_url + path).content
         tag = httpx.get(shipped.base_url + path).headers["etag"]
         targets: dict[str, tuple[str, str, int]] = {"gateway": (shipped.base_url, tag, shipped.pid)}
-        if not args.no_tuned:
-            fast = stack.enter_context(gateway(1, uvloop=True))
-            targets["gateway_tuned"] = (fast.base_url, tag, fast.pid)
+        if not args.no_asgi:
+            asgi = stack.enter_context(gateway(1, in_protocol=False))
+            targets["gateway_asgi"] = (asgi.base_url, tag, asgi.pid)
         nginx_url, nginx_pid = stack.enter_context(nginx_static({path: body}))
         targets["nginx"] = (nginx_url, httpx.get(nginx_url + path).headers["etag"], nginx_pid)
         prefix = stack.enter_context(redis_prefix())
@@ -116,12 +116,12 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             g / r for g, r in zip(rates["gateway_200"], rates["redis_get_200"], strict=True)
         ],
     }
-    if "gateway_tuned_304" in rates:
-        ratios["tuned_304_vs_redis_get_304"] = [
-            g / r for g, r in zip(rates["gateway_tuned_304"], rates["redis_get_304"], strict=True)
+    if "gateway_asgi_304" in rates:
+        ratios["304_vs_asgi_304"] = [
+            g / a for g, a in zip(rates["gateway_304"], rates["gateway_asgi_304"], strict=True)
         ]
-        ratios["tuned_304_vs_nginx_304"] = [
-            g / n for g, n in zip(rates["gateway_tuned_304"], rates["nginx_304"], strict=True)
+        ratios["asgi_304_vs_nginx_304"] = [
+            a / n for a, n in zip(rates["gateway_asgi_304"], rates["nginx_304"], strict=True)
         ]
     medians = {f"{k}_rps": statistics.median(v) for k, v in rates.items()}
     ratio_medians = {f"ratio_{k}": statistics.median(v) for k, v in ratios.items()}
@@ -149,7 +149,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
 
 def report(result: dict[str, Any]) -> str:
     rows = []
-    for name in ("gateway", "gateway_tuned", "nginx", "redis_get"):
+    for name in ("gateway", "gateway_asgi", "nginx", "redis_get"):
         if f"{name}_304" not in result["rates"]:
             continue
         line: list[Any] = [name]

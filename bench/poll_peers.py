@@ -2,7 +2,8 @@
 
 - ``gateway(...)``: ``scoreline serve`` (embedded, one process) on a free port, with
   ``games`` live games fed through the signed provider API; yields a :class:`Gateway`.
-  ``uvloop=True`` runs the same command on uvloop's event loop (``bench.uvloop_serve``).
+  ``in_protocol=False`` runs it with the poll protocol unbound (:data:`ASGI_ONLY`): every
+  poll through uvicorn's ASGI cycle, as before ``entrypoints.web.poll_protocol``.
 - ``nginx_static(...)``: nginx (Debian ``nginx-light``, one worker, no access log)
   serving the same state JSON as a static file, with nginx's own strong ETag.
 - ``redis_get_peer(...)``: the seed's design, a plain Starlette endpoint doing one Redis
@@ -107,12 +108,24 @@ def _event(game_id: str, seq: int, kind: str, **fields: Any) -> dict[str, Any]:
     }
 
 
+ASGI_ONLY = """
+import sys
+from entrypoints.web import poll_protocol
+bound = poll_protocol.poll_protocol
+poll_protocol.poll_protocol = lambda near_cache: bound(None)
+from entrypoints.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+"""``python -c ASGI_ONLY serve ...``: ``scoreline serve`` whose protocol answers no poll itself."""
+
+
 @contextlib.contextmanager
-def gateway(games: int = 1, *, uvloop: bool = False) -> Iterator[Gateway]:
+def gateway(games: int = 1, *, in_protocol: bool = True) -> Iterator[Gateway]:
     """``scoreline serve`` on a free port with ``games`` live games (ids ``poll-N``)."""
     directory = Path(tempfile.mkdtemp(prefix="scoreline-poll-"))
     port = free_port()
-    command = [sys.executable, "-m", "bench.uvloop_serve" if uvloop else "entrypoints.cli"]
+    launch = ["-m", "entrypoints.cli"] if in_protocol else ["-c", ASGI_ONLY]
+    command = [sys.executable, *launch]
     command += ["serve", "--port", str(port), "--data-dir", str(directory / "data")]
     command += ["--log-level", "warning"]
     env = {**os.environ, "SCORELINE_PROVIDER_SECRETS": f"{PROVIDER}={SECRET}"}

@@ -16,8 +16,10 @@ Guarantees:
 - GET and HEAD only (the route answers 405 to others); HEAD sends the headers alone.
 
 This is a bare ASGI endpoint rather than a Starlette ``Request``/``Response`` function, and
-:class:`FastPollApp` answers held games before Starlette's middleware and router: what is
-left per poll is uvicorn's and the event loop's (BENCHMARKS.md, "Polling and the edge").
+:class:`FastPollApp` answers held games before Starlette's middleware and router. Most
+polls of held games never get here: :mod:`entrypoints.web.poll_protocol` answers them in
+uvicorn's HTTP protocol with the same bytes, and passes on only those pipelined behind an
+ASGI response or arriving while writing is paused (BENCHMARKS.md, "Polling and the edge").
 """
 
 from __future__ import annotations

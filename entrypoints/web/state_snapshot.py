@@ -3,6 +3,13 @@
 A :class:`Snapshot` holds the state's JSON body bytes, its strong ETag ``"v{version}"``
 and the ready ASGI ``http.response.start`` messages of its 200 and 304 answers (shared,
 never mutated), so answering a poll is two ``send`` calls and one header comparison.
+
+It also holds those answers as HTTP/1.1 bytes for :mod:`entrypoints.web.poll_protocol`:
+each ``raw_*`` field is what uvicorn writes after the status line and its own default
+headers (``date``) for the same ASGI messages on a kept-alive connection, header lines
+encoded exactly as uvicorn encodes them, up to and including the blank line (and the body,
+for ``raw_ok``); ``ok_lines`` and ``not_modified_lines`` are the header lines alone, for
+an answer that ends its connection (uvicorn then adds ``connection: close``).
 """
 
 from __future__ import annotations
@@ -25,6 +32,11 @@ class Snapshot:
     ok: Message = field(init=False, repr=False)  # the 200's start message
     not_modified: Message = field(init=False, repr=False)  # the 304's start message
     content: Message = field(init=False, repr=False)  # the 200's body message
+    ok_lines: bytes = field(init=False, repr=False)  # the 200's header lines
+    not_modified_lines: bytes = field(init=False, repr=False)  # the 304's header lines
+    raw_ok: bytes = field(init=False, repr=False)  # ok_lines, the blank line, the body
+    raw_ok_head: bytes = field(init=False, repr=False)  # ok_lines, the blank line (HEAD)
+    raw_not_modified: bytes = field(init=False, repr=False)  # not_modified_lines, blank line
 
     def __post_init__(self) -> None:
         tag = b'"v%d"' % self.version
@@ -43,6 +55,12 @@ class Snapshot:
             {"type": "http.response.start", "status": 304, "headers": common},
         )
         set_(self, "content", {"type": "http.response.body", "body": self.body})
+        ok_lines, not_modified_lines = _header_lines(ok), _header_lines(common)
+        set_(self, "ok_lines", ok_lines)
+        set_(self, "not_modified_lines", not_modified_lines)
+        set_(self, "raw_ok", ok_lines + b"\r\n" + self.body)
+        set_(self, "raw_ok_head", ok_lines + b"\r\n")
+        set_(self, "raw_not_modified", not_modified_lines + b"\r\n")
 
     def matches(self, if_none_match: bytes) -> bool:
         """RFC 9110 weak comparison of an If-None-Match value with this tag (``*`` matches)."""
@@ -86,6 +104,11 @@ def snapshot_of_frame(frame: bytes) -> Snapshot:
     if not lines:
         raise ValueError(f"no data in the frame {frame[:40]!r}")
     return snapshot_of_update(b"\n".join(lines))
+
+
+def _header_lines(headers: list[tuple[bytes, bytes]]) -> bytes:
+    """Header pairs as uvicorn's ``RequestResponseCycle.send`` writes them."""
+    return b"".join(b"%s: %s\r\n" % (name.lower(), value) for name, value in headers)
 
 
 def _version(state: dict[str, Any]) -> int:
