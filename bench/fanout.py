@@ -49,7 +49,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--uvloop",
         action="store_true",
-        help="run the gateway on uvloop (what serving.py's asyncio.run does not do today)",
+        help="install uvloop before the gateway starts (serving.py already runs uvicorn's "
+        "loop, uvloop when installed; this matters only for the sse-starlette peer)",
+    )
+    p.add_argument(
+        "--send-path",
+        action="store_true",
+        help="the gateway with the hub's direct transport writes off: every frame through "
+        "uvicorn's ASGI send, as before them (an A/B of the direct path against Nchan)",
     )
     p.add_argument(
         "--sse-starlette",
@@ -92,7 +99,9 @@ def one_round(
     base, goals = 1000 * number, args.goals
     with contextlib.ExitStack() as stack:
         ours, state = stack.enter_context(
-            targets.gateway(tmp / f"g{number}", prefix, sum(shares), base, args.uvloop)
+            targets.gateway(
+                tmp / f"g{number}", prefix, sum(shares), base, args.uvloop, args.send_path
+            )
         )
         peer = stack.enter_context(
             targets.nchan(nginx, nchan_port, f"fanout{number}", base + 500, goals, state)

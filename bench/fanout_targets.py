@@ -153,9 +153,16 @@ def measure_together(
 
 @contextlib.contextmanager
 def gateway(
-    data_dir: Path, prefix: str, subscribers: int, base: int, uvloop: bool = False
+    data_dir: Path,
+    prefix: str,
+    subscribers: int,
+    base: int,
+    uvloop: bool = False,
+    send_path: bool = False,
 ) -> Iterator[tuple[Target, dict[str, Any]]]:
-    """A fresh embedded ``scoreline serve`` (broker: Redis) with one live game."""
+    """A fresh embedded ``scoreline serve`` (broker: Redis) with one live game;
+    ``send_path``: with no scope's transport taken for direct writes (the stream
+    endpoint then finds none, and every frame goes through uvicorn's ``send``)."""
     port = free_port()
     env = {
         **clean_environ(),
@@ -169,10 +176,15 @@ def gateway(
     log = (data_dir / "gateway.log").open("ab")
     command = [sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port)]
     command += ["--data-dir", str(data_dir), "--log-level", "warning"]
+    prelude = []
     if uvloop:
-        launch = "import sys, uvloop; uvloop.install(); from entrypoints.cli import main; "
-        launch += "sys.exit(main())"
-        command[1:3] = ["-c", launch]
+        prelude.append("import uvloop; uvloop.install()")
+    if send_path:
+        prelude.append("from entrypoints.web.fanout import stream")
+        prelude.append("stream.TRANSPORT_EXTENSION = 'scoreline.no-direct-writes'")
+    if prelude:
+        launch = "; ".join([*prelude, "import sys; from entrypoints.cli import main"])
+        command[1:3] = ["-c", launch + "; sys.exit(main())"]
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     publisher = redis.Redis.from_url(REDIS_URL)
     try:

@@ -1,5 +1,12 @@
 """Drive the raw ASGI stream endpoint in-process: a fake client per stream whose
-``send`` can be held (a client that stops reading) and which can disconnect."""
+``send`` can be held (a client that stops reading) and which can disconnect.
+
+A ``direct`` client is also the connection's transport, put in the scope as our
+uvicorn protocol puts it (``scoreline.transport``): the hub then writes live frames
+to it as HTTP/1.1 chunks, which it decodes into body messages in order with what
+comes through ``send``. While it is not reading, what is written to it is held
+(its write buffer, over its high-water mark of 0 bytes: so the next write goes
+through ``send``, which waits, as uvicorn's does while writing is paused)."""
 
 from __future__ import annotations
 
@@ -17,10 +24,14 @@ from entrypoints.web.fanout.stream import GameStream
 
 @dataclass
 class StreamClient:
+    direct: bool = False
     messages: list[dict[str, Any]] = field(default_factory=list)
     reading: asyncio.Event = field(default_factory=asyncio.Event)
     disconnected: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
+    written: list[Any] = field(default_factory=list)  # each body or chunk, as handed over
+    held: list[bytes] = field(default_factory=list)  # chunks written while not reading
+    chunks_written: int = 0  # by the hub, straight to this transport
     _asked: int = 0
 
     def __post_init__(self) -> None:
@@ -28,9 +39,38 @@ class StreamClient:
 
     async def send(self, message: dict[str, Any]) -> None:
         await self.reading.wait()
+        self._take_held()
+        if message["type"] == "http.response.body":
+            self.written.append(message["body"])
         self.messages.append(message)
         if message["type"] == "http.response.body" and not message.get("more_body", False):
             self.disconnected.set()  # as uvicorn: receive() says so once the response is over
+
+    # The transport of a direct client (the hub's writes)
+    def write(self, chunk: bytes) -> None:
+        assert not self.disconnected.is_set(), "written after the connection closed"
+        self.chunks_written += 1
+        self.written.append(chunk)
+        self.held.append(chunk)
+        if self.reading.is_set():
+            self._take_held()
+
+    def get_write_buffer_size(self) -> int:
+        return sum(len(chunk) for chunk in self.held)
+
+    def get_write_buffer_limits(self) -> tuple[int, int]:
+        return (0, 0)
+
+    def is_closing(self) -> bool:
+        return self.disconnected.is_set()
+
+    def _take_held(self) -> None:
+        for chunk in self.held:
+            size, _, rest = chunk.partition(b"\r\n")
+            data = rest[: int(size, 16)]
+            assert data and rest == data + b"\r\n", f"not one whole chunk: {chunk[:40]!r}"
+            self.messages.append({"type": "http.response.body", "body": data, "more_body": True})
+        self.held.clear()
 
     async def receive(self) -> dict[str, Any]:
         self._asked += 1
@@ -72,7 +112,9 @@ class StreamClient:
 class Gateway:
     """In-memory services with their workers running, and the stream endpoint."""
 
-    def __init__(self, **settings: Any) -> None:
+    def __init__(self, *, direct: bool = False, **settings: Any) -> None:
+        """``direct``: every stream's client is also its transport (see the module)."""
+        self.direct = direct
         self.services: Services = build_in_memory(Settings(**settings))
         self.app = create_app(self.services, run_workers=False)
         self.endpoint = GameStream()
@@ -89,7 +131,7 @@ class Gateway:
     def open(
         self, game_id: str, last_event_id: int | None = None, client: StreamClient | None = None
     ) -> StreamClient:
-        client = client or StreamClient()
+        client = client or StreamClient(direct=self.direct)
         headers = [(b"accept", b"text/event-stream")]
         if last_event_id is not None:
             headers.append((b"last-event-id", str(last_event_id).encode()))
@@ -102,6 +144,8 @@ class Gateway:
             "app": self.app,
             "path_params": {"game_id": game_id},
         }
+        if client.direct:
+            scope["extensions"] = {"scoreline.transport": client}
         client.task = asyncio.create_task(self.endpoint(scope, client.receive, client.send))
         return client
 

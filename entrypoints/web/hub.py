@@ -4,8 +4,9 @@ Guarantees:
 - One upstream broker subscription per game per process, shared by all its local
   subscribers and closed when the last one leaves (reference counted).
 - Each update is encoded ONCE into its SSE frame (``id:``, ``event:``, ``data:``) as a
-  ready ASGI message, kept in the game's window of recent frames (``Feed``) and
-  handed as-is to every subscriber (``frames_encoded`` counts the encodes).
+  ready ASGI message (with its HTTP/1.1 chunk, for subscribers written directly),
+  kept in the game's window of recent frames (``Feed``) and handed as-is to every
+  subscriber (``frames_encoded`` counts the encodes).
 - The window is contiguous by version. A version gap on the broker (a lost message)
   or a broker resync (a reconnect: messages may be lost) is back-filled from the
   event store ONCE per game by the hub, not once per subscriber; so subscribers see
@@ -29,7 +30,7 @@ from collections.abc import Awaitable, Callable
 
 from domain.ports import BROKER_RESYNC, Broker, BrokerSubscription
 from entrypoints.web.fanout.feed import Feed, Listener, Send
-from entrypoints.web.fanout.frames import Message, body, encode_event
+from entrypoints.web.fanout.frames import Message, chunked, encode_event
 
 log = logging.getLogger("scoreline.hub")
 
@@ -76,7 +77,7 @@ class Hub:
     def encode(self, version: int, data: bytes) -> Message:
         """The one encode of an update: its SSE frame as a shared ASGI message."""
         self.frames_encoded += 1
-        return body(encode_event(data, event="game_event", event_id=version))
+        return chunked(encode_event(data, event="game_event", event_id=version))
 
     async def subscribe(
         self, game_id: str, replay: Replay, send: Send | None = None, max_lag: int = 64

@@ -13,7 +13,12 @@ from entrypoints.web import games
 from entrypoints.web.fanout import stream
 from tests.fanout_harness import Gateway, StreamClient, until
 
-pytestmark = pytest.mark.asyncio
+# Every test runs on both paths: frames through the server's ``send``, and frames
+# written by the hub straight to the connection's transport as HTTP/1.1 chunks.
+pytestmark = [
+    pytest.mark.asyncio,
+    pytest.mark.parametrize("direct", [False, True], ids=["send", "direct"]),
+]
 
 
 async def opened(gateway: Gateway, game_id: str, count: int = 1) -> list[StreamClient]:
@@ -22,8 +27,10 @@ async def opened(gateway: Gateway, game_id: str, count: int = 1) -> list[StreamC
     return clients
 
 
-async def test_each_update_is_encoded_once_and_every_subscriber_gets_the_same_bytes() -> None:
-    async with Gateway() as gateway:
+async def test_each_update_is_encoded_once_and_every_subscriber_gets_the_same_bytes(
+    direct: bool,
+) -> None:
+    async with Gateway(direct=direct) as gateway:
         await gateway.until_state("g1", await gateway.record("g1", "GAME_SCHEDULED"))
         clients = await opened(gateway, "g1", 40)
         encoded_before = gateway.services.hub.frames_encoded
@@ -31,17 +38,18 @@ async def test_each_update_is_encoded_once_and_every_subscriber_gets_the_same_by
         for n, event_type in enumerate(("GAME_STARTED", "GOAL", "GOAL"), start=1):
             versions.append(await gateway.record("g1", event_type))
             await until(lambda n=n: all(len(c.events()) == n for c in clients), f"update {n}")
-            bodies = [c.bodies()[-1] for c in clients]
-            assert all(b is bodies[0] for b in bodies), "one bytes object shared by all"
+            last = [c.written[-1] for c in clients]  # the body, or on the direct path the chunk
+            assert all(b is last[0] for b in last), "one bytes object shared by all"
 
         assert gateway.services.hub.frames_encoded - encoded_before == 3
+        assert all(c.chunks_written == (3 if direct else 0) for c in clients)
         assert all([v for v, _ in c.events()] == versions for c in clients)
         for client in clients:
             client.disconnected.set()
 
 
-async def test_a_subscriber_that_falls_behind_is_dropped_with_a_retry_hint() -> None:
-    async with Gateway(sse_max_lag=2) as gateway:
+async def test_a_subscriber_that_falls_behind_is_dropped_with_a_retry_hint(direct: bool) -> None:
+    async with Gateway(direct=direct, sse_max_lag=2) as gateway:
         await gateway.until_state("g1", await gateway.record("g1", "GAME_SCHEDULED"))
         slow, ok = await opened(gateway, "g1", 2)
         slow.reading.clear()  # stops reading: its next send blocks
@@ -61,8 +69,10 @@ async def test_a_subscriber_that_falls_behind_is_dropped_with_a_retry_hint() -> 
         ok.disconnected.set()
 
 
-async def test_at_the_connection_cap_a_stream_is_refused_with_503_and_retry_after() -> None:
-    async with Gateway(sse_max_connections=2) as gateway:
+async def test_at_the_connection_cap_a_stream_is_refused_with_503_and_retry_after(
+    direct: bool,
+) -> None:
+    async with Gateway(direct=direct, sse_max_connections=2) as gateway:
         await gateway.until_state("g1", await gateway.record("g1", "GAME_SCHEDULED"))
         first, second = await opened(gateway, "g1", 2)
         refused = gateway.open("g1")
@@ -82,8 +92,10 @@ async def test_at_the_connection_cap_a_stream_is_refused_with_503_and_retry_afte
         third.disconnected.set()
 
 
-async def test_drain_tells_every_subscriber_to_reconnect_with_a_jittered_retry() -> None:
-    async with Gateway() as gateway:
+async def test_drain_tells_every_subscriber_to_reconnect_with_a_jittered_retry(
+    direct: bool,
+) -> None:
+    async with Gateway(direct=direct) as gateway:
         await gateway.until_state("g1", await gateway.record("g1", "GAME_SCHEDULED"))
         await gateway.until_state("g2", await gateway.record("g2", "GAME_SCHEDULED"))
         clients = [*await opened(gateway, "g1", 10), *await opened(gateway, "g2", 10)]
@@ -103,9 +115,9 @@ async def test_drain_tells_every_subscriber_to_reconnect_with_a_jittered_retry()
 
 
 async def test_resume_within_the_window_is_served_from_memory_gapless(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, direct: bool
 ) -> None:
-    async with Gateway() as gateway:
+    async with Gateway(direct=direct) as gateway:
         await gateway.until_state("g1", await gateway.record("g1", "GAME_SCHEDULED"))
         (watcher,) = await opened(gateway, "g1")
         version = await gateway.record("g1", "GAME_STARTED", "GOAL", "GOAL", "GOAL")
@@ -130,8 +142,10 @@ async def test_resume_within_the_window_is_served_from_memory_gapless(
             client.disconnected.set()
 
 
-async def test_resume_with_no_window_yet_is_served_from_the_store_once_per_game() -> None:
-    async with Gateway() as gateway:
+async def test_resume_with_no_window_yet_is_served_from_the_store_once_per_game(
+    direct: bool,
+) -> None:
+    async with Gateway(direct=direct) as gateway:
         version = await gateway.record("g1", "GAME_SCHEDULED", "GAME_STARTED", "GOAL", "GOAL")
         await gateway.until_state("g1", version)
         hub = gateway.services.hub
@@ -147,8 +161,8 @@ async def test_resume_with_no_window_yet_is_served_from_the_store_once_per_game(
             client.disconnected.set()
 
 
-async def test_an_id_older_than_the_window_is_replayed_from_the_store() -> None:
-    async with Gateway() as gateway:
+async def test_an_id_older_than_the_window_is_replayed_from_the_store(direct: bool) -> None:
+    async with Gateway(direct=direct) as gateway:
         hub = gateway.services.hub
         hub.recent_frames = 3  # a tiny window: most of the game is older than it
         version = await gateway.record("g1", "GAME_SCHEDULED", "GAME_STARTED", *["GOAL"] * 6)
@@ -160,8 +174,10 @@ async def test_an_id_older_than_the_window_is_replayed_from_the_store() -> None:
         resumed.disconnected.set()
 
 
-async def test_a_disconnect_releases_the_subscriber_and_the_last_one_the_upstream() -> None:
-    async with Gateway() as gateway:
+async def test_a_disconnect_releases_the_subscriber_and_the_last_one_the_upstream(
+    direct: bool,
+) -> None:
+    async with Gateway(direct=direct) as gateway:
         await gateway.until_state("g1", await gateway.record("g1", "GAME_SCHEDULED"))
         clients = await opened(gateway, "g1", 3)
         hub = gateway.services.hub

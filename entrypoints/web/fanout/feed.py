@@ -3,15 +3,23 @@ the subscribers it is delivered to.
 
 - ``frames`` holds the latest ``capacity`` game frames, contiguous by version, each
   an encoded ASGI message shared by every subscriber (see ``frames.py``).
-- ``deliver`` hands the newest frame to every live subscriber in one loop: each
-  subscriber's ``send`` is started right there (``writes.start_write``); nothing is
-  queued per subscriber. A subscriber whose previous write is still waiting for
-  its client is skipped; when that write completes it is sent everything it missed
-  in one joined message, unless more than ``max_lag`` frames arrived meanwhile or
-  the window moved past it: then it is sent a jittered ``retry:`` hint and its
-  response ends (it reconnects and resumes by Last-Event-ID). So a subscriber's
-  backlog is the part of the shared window above its ``sent``, plus what its
-  socket buffers hold.
+- ``deliver`` hands the newest frame to every live subscriber in one loop; nothing
+  is queued per subscriber. A subscriber whose server exposes its connection's
+  transport (``use_transport``) is written the frame's pre-built HTTP/1.1 chunk
+  with one ``transport.write``: no coroutine, no bytes built per subscriber. Any
+  other subscriber's ``send`` is started right there (``writes.start_write``); so
+  is a direct subscriber's while its transport buffers more than its high-water
+  mark (the server's ``send`` then waits for the buffer to drain), and for the
+  message that ends its response (the server must write the last chunk).
+- A subscriber whose previous write is still waiting for its client is skipped;
+  when that write completes it is sent everything it missed in one joined message,
+  unless more than ``max_lag`` frames arrived meanwhile or the window moved past
+  it: then it is sent a jittered ``retry:`` hint and its response ends (it
+  reconnects and resumes by Last-Event-ID). So a subscriber's backlog is the part
+  of the shared window above its ``sent``, plus what its socket buffers hold (at
+  most the transport's high-water mark and one message).
+- A direct write never overlaps a ``send`` in flight (``busy``), and a subscriber
+  whose transport is closing is ended at its next write.
 """
 
 from __future__ import annotations
@@ -21,7 +29,14 @@ from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from entrypoints.web.fanout.frames import DRAINING, FALLING_BEHIND, PING, Message, body
+from entrypoints.web.fanout.frames import (
+    CHUNK,
+    DRAINING,
+    FALLING_BEHIND,
+    PING,
+    Message,
+    chunked,
+)
 from entrypoints.web.fanout.writes import start_write
 
 Send = Callable[[Message], Coroutine[Any, Any, None]]
@@ -34,10 +49,12 @@ class Listener:
         "busy",
         "ended",
         "feed",
+        "limit",
         "max_lag",
         "send",
         "sent",
         "task",
+        "transport",
         "wrote_at",
     )
 
@@ -52,6 +69,15 @@ class Listener:
         self.task: asyncio.Task[Any] | None = None  # the connection's task
         self._last: Message | None = None  # the last message, once the write in flight is done
         self._done = self._written
+        self.transport: Any = None  # an asyncio.Transport written directly (use_transport)
+        self.limit = 0  # its high-water mark: above it, writes go through ``send``
+
+    def use_transport(self, transport: Any) -> None:
+        """Write live frames straight to ``transport``, the connection's, whose
+        response ``send`` has started as chunked HTTP/1.1 (the server then ends it
+        on the last ``send``). Only before the subscriber goes live."""
+        self.transport = transport
+        self.limit = transport.get_write_buffer_limits()[1]
 
     async def wait(self) -> None:
         """For an in-process consumer (no ``send``; the near cache): until the feed
@@ -85,6 +111,17 @@ class Listener:
             self.write(PING, self.sent)
 
     def write(self, message: Message, head: int) -> None:
+        transport = self.transport
+        if transport is not None:
+            chunk = message.get(CHUNK)
+            if chunk is not None:
+                if transport.is_closing():  # the connection is gone
+                    self.ended = True
+                    self.feed.live.discard(self)
+                    return
+                if transport.get_write_buffer_size() <= self.limit:
+                    transport.write(chunk)
+                    return
         assert self.send is not None
         self.busy = True
         self.wrote_at = head
@@ -168,7 +205,7 @@ class Feed:
         start = sent - frames[0][0] + 1
         if start >= len(frames) - 1:
             return frames[-1][1]
-        return body(b"".join(frames[i][1]["body"] for i in range(max(start, 0), len(frames))))
+        return chunked(b"".join(frames[i][1]["body"] for i in range(max(start, 0), len(frames))))
 
     def go_live(self, listener: Listener) -> None:
         """From now on ``deliver`` feeds it; it is sent at once what it lacks."""

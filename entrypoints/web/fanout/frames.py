@@ -2,8 +2,13 @@
 
 A frame is built as the ASGI ``http.response.body`` message itself, so the hot path
 hands every subscriber the very same dict and bytes: no per-connection encoding,
-no per-connection dict. Retry hints come in a few pre-encoded variants so that a
-jittered ``retry:`` costs a random choice, not an encode.
+no per-connection dict. A live frame (``chunked``) also carries, under ``CHUNK``, its
+body framed as one HTTP/1.1 chunk (size line, data, CRLF): built once, it is what
+the hub writes straight to a subscriber's transport when the server exposes it
+(``feed.py``). Only a message that carries a chunk may be written that way; one
+that ends a response never does (the server must write the last chunk itself).
+Retry hints come in a few pre-encoded variants so that a jittered ``retry:`` costs
+a random choice, not an encode.
 """
 
 from __future__ import annotations
@@ -12,6 +17,9 @@ import random
 from typing import Any
 
 Message = dict[str, Any]  # an ASGI send message; shared, never mutated
+
+CHUNK = "scoreline.chunk"
+"""A live frame's key: its body as one HTTP/1.1 chunk (servers ignore unknown keys)."""
 
 RETRY_VARIANTS = 16
 
@@ -35,6 +43,16 @@ def retry_frame(milliseconds: int, text: str) -> bytes:
 
 def body(data: bytes, *, more: bool = True) -> Message:
     return {"type": "http.response.body", "body": data, "more_body": more}
+
+
+def chunked(data: bytes) -> Message:
+    """A body message of a live stream (more to come) that carries its own HTTP/1.1
+    chunk under ``CHUNK``: exactly the bytes a chunked HTTP/1.1 server writes for it."""
+    if not data:  # an empty chunk would end the response
+        return body(data)
+    message = body(data)
+    message[CHUNK] = b"%x\r\n%s\r\n" % (len(data), data)
+    return message
 
 
 def start(status: int, headers: list[tuple[bytes, bytes]]) -> Message:
@@ -61,7 +79,7 @@ class RetryHints:
         return random.choice(self.variants)
 
 
-PING = body(comment("ping"))
+PING = chunked(comment("ping"))
 OPENING = RetryHints("welcome", 1000, 3000, more=True)
 FALLING_BEHIND = RetryHints("falling behind; reconnect", 1000, 5000, more=False)
 DRAINING = RetryHints("server restarting; reconnect", 500, 10_000, more=False)

@@ -1,12 +1,17 @@
 """``GET /games/{game_id}/stream``: the fans' SSE stream as a raw ASGI endpoint.
 
 The hot path of a goal: the hub appends one encoded frame to the game's window and,
-in one loop, starts every live subscriber's ``send`` with the same message (the
-same dict and bytes for everyone; ``feed.py``, ``writes.py``). Per connection there
-is only the server's own task, waiting in ``receive()`` for the disconnect: no
-task, queue or future of ours, no wake-up per subscriber per goal. sse-starlette
-(four tasks and a cancel scope per connection) measured about 6x this endpoint's
-p99 and 4x its memory at 10,000 subscribers (ARCHITECTURE.md, "Hub").
+in one loop, hands every live subscriber the same message (the same dict and bytes
+for everyone; ``feed.py``, ``writes.py``). Under our uvicorn protocol the scope
+carries the connection's transport (``scope["extensions"]["scoreline.transport"]``,
+``entrypoints/web/poll_protocol.py``): the response starts through ``send`` (so the
+server frames it as chunked and ends it on the last ``send``), and from then on the
+hub writes each frame's pre-built chunk to that transport itself. Without the key
+(another server, a test client) everything goes through ``send``. Per connection
+there is only the server's own task, waiting in ``receive()`` for the disconnect:
+no task, queue or future of ours, no wake-up per subscriber per goal.
+sse-starlette (four tasks and a cancel scope per connection) measured about 6x
+this endpoint's p99 and 4x its memory at 10,000 subscribers (ARCHITECTURE.md, "Hub").
 
 Protocol:
 - A first visit gets a ``state`` event (id = the game's version); a resume by
@@ -40,6 +45,7 @@ from entrypoints.web.fanout.feed import Listener
 from entrypoints.web.fanout.frames import END, OPENING, STREAM_HEADERS, body, encode_event, start
 from entrypoints.web.games import _last_event_id, _unknown, replay_after
 from entrypoints.web.hub import Hub, Replay
+from entrypoints.web.poll_protocol import TRANSPORT_EXTENSION
 from entrypoints.web.problems import problem
 
 Scope = dict[str, Any]
@@ -73,6 +79,9 @@ class GameStream:
         listener.task = asyncio.current_task()
         try:
             await send(START)
+            transport = _direct_transport(scope)
+            if transport is not None:
+                listener.use_transport(transport)
             await send(OPENING.pick())
             if await _open(services, listener, _last_event_id(Request(scope)), send):
                 listener.feed.go_live(listener)
@@ -80,6 +89,14 @@ class GameStream:
                     pass  # the hub writes; this task only waits for the client to go
         finally:
             await hub.unsubscribe(listener)
+
+
+def _direct_transport(scope: Scope) -> Any | None:
+    """The transport the hub may write chunks to: a GET's (a HEAD's response has no
+    body) under a server that puts it in the scope."""
+    if scope["method"] != "GET":
+        return None
+    return (scope.get("extensions") or {}).get(TRANSPORT_EXTENSION)
 
 
 def _refusal(hub: Hub, cap: int) -> Any:
