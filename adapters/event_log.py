@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -65,7 +66,14 @@ class MemoryEventLog:
 
 
 class SQLiteEventLog:
-    """The log in a SQLite file: a record is durable once :meth:`append` returns."""
+    """The log in a SQLite file: a record is durable once :meth:`append` returns.
+
+    Group commit: the appends of one event loop that arrive while a commit is on its
+    way to the disk are written together by the next one, in one transaction, in the
+    order they were called (each append's records contiguous, in its order). Every
+    append still returns only once its records are durable (``synchronous=FULL``);
+    if that transaction fails, every append in it fails and none of them is written.
+    """
 
     def __init__(self, path: Path | str, *, name: str = "ingest-log") -> None:
         self.name = name
@@ -77,10 +85,46 @@ class SQLiteEventLog:
                 " key TEXT NOT NULL, value BLOB NOT NULL, received_at REAL NOT NULL)"
             )
         self._wakeup = _Wakeup()
+        self._pending: list[tuple[Sequence[LogRecord], asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+        # Its own thread (its one connection is used one call at a time anyway): an
+        # append never queues for the loop's shared pool behind read-model folds.
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"log:{name}")
 
     async def append(self, records: Sequence[LogRecord]) -> None:
-        await asyncio.to_thread(self._append, records)
-        self._wakeup.set()
+        if not records:
+            return
+        done = asyncio.get_running_loop().create_future()
+        self._pending.append((records, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_pending(), name=f"{self.name}:commit")
+        await asyncio.shield(done)  # a cancelled caller's records are written all the same
+
+    async def _write_pending(self) -> None:
+        """Commit what is waiting, one transaction per group, until nothing is."""
+        group: list[tuple[Sequence[LogRecord], asyncio.Future[None]]] = []
+        try:
+            while self._pending:
+                group, self._pending = self._pending, []
+                try:
+                    records = [r for rs, _ in group for r in rs]
+                    await asyncio.get_running_loop().run_in_executor(
+                        self._thread, self._append, records
+                    )
+                except Exception as error:
+                    for _, done in group:
+                        done.set_exception(error)
+                        done.exception()  # retrieved: a cancelled caller is not logged
+                else:
+                    for _, done in group:
+                        done.set_result(None)
+                    self._wakeup.set()
+                group = []
+        finally:  # cancelled (shutdown): whoever still waits is told so
+            for _, done in [*group, *self._pending]:
+                if not done.done():
+                    done.cancel()
+            self._pending = []
 
     def _append(self, records: Sequence[LogRecord]) -> None:
         with self._db.transaction() as c:
@@ -90,10 +134,11 @@ class SQLiteEventLog:
             )
 
     async def read(self, after: int, limit: int, timeout: float) -> list[Positioned]:
-        found = await asyncio.to_thread(self._read, after, limit)
+        loop = asyncio.get_running_loop()
+        found = await loop.run_in_executor(self._thread, self._read, after, limit)
         if not found and timeout > 0:
             await self._wakeup.wait(timeout)
-            found = await asyncio.to_thread(self._read, after, limit)
+            found = await loop.run_in_executor(self._thread, self._read, after, limit)
         return found
 
     def _read(self, after: int, limit: int) -> list[Positioned]:
@@ -115,6 +160,7 @@ class SQLiteEventLog:
         return int(last) if partition == 0 else 0
 
     def close(self) -> None:
+        self._thread.shutdown()
         self._db.close()
 
 

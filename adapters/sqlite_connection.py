@@ -1,4 +1,5 @@
-"""One SQLite connection shared by the threads of one process, serialised by a lock."""
+"""One SQLite connection shared by the threads of one process, serialised by a lock;
+and the read models' eventsourcing datastores, at ``synchronous=NORMAL``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from eventsourcing.sqlite import SQLiteConnection as EventsourcingConnection
+from eventsourcing.sqlite import SQLiteConnectionPool, SQLiteDatastore
 
 
 class SQLiteConnection:
@@ -45,3 +49,28 @@ class SQLiteConnection:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+class _NormalSyncPool(SQLiteConnectionPool):
+    """eventsourcing's pool, each connection at ``synchronous=NORMAL``."""
+
+    def _create_connection(self) -> EventsourcingConnection:
+        connection = super()._create_connection()
+        connection._sqlite_conn.execute("PRAGMA synchronous=NORMAL")
+        return connection
+
+
+def read_model_datastore(path: str) -> SQLiteDatastore:
+    """An eventsourcing SQLite datastore for a read model, at ``synchronous=NORMAL``.
+
+    In WAL mode a commit is then atomic and ordered but not flushed to the disk (the
+    WAL is synced at checkpoints): a power loss may undo the last transactions, each
+    whole, the tracked position with its writes, so the follower folds them again
+    from the event store (which stays ``synchronous=FULL``). A process crash loses
+    nothing. Only for what can be rebuilt from the store and publishes nothing that
+    must not be repeated.
+    """
+    datastore = SQLiteDatastore(path)
+    datastore.pool.close()
+    datastore.pool = _NormalSyncPool(db_name=path)
+    return datastore

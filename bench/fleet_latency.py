@@ -135,6 +135,10 @@ def one_round(number: int, games: list[LiveGame], args: Any) -> dict[str, Any]:
     each round), then the embedded process."""
     result: dict[str, Any] = {"round": number}
     args.round = number
+    if args.only_embedded:  # no fleet services, no peers
+        with running_embedded() as embedded:
+            result["embedded"] = measure_scoreline(embedded, games, args)
+        return result
     roles = {"ingest": args.ingest, "recorder": 1, "projector": 1, "gateway": args.gateways}
     with running_fleet(roles) as fleet:
         steps: list[tuple[str, Any]] = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from functools import lru_cache
 
 from eventsourcing.domain import Aggregate
 
@@ -22,6 +23,7 @@ from domain.events import GameEvent
 ALIASES_NAMESPACE = uuid.UUID("5c0be11e-0000-4000-8000-00000000a11a")
 
 
+@lru_cache(maxsize=65_536)  # a uuid5 (a SHA-1) per lookup otherwise
 def aliases_aggregate_id(game_id: str) -> uuid.UUID:
     return uuid.uuid5(ALIASES_NAMESPACE, game_id)
 

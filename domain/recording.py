@@ -17,6 +17,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from eventsourcing.persistence import Tracking
@@ -68,6 +69,9 @@ class RecordingWorker:
         self.recorded_count = 0
         self._gaps_asked: set[tuple[str, int, int]] = set()
         self.consumer: LogConsumer | None = None  # joins the consumer group on first step
+        # Its own thread for deciding and committing (one batch at a time anyway): the
+        # score path never queues for the loop's shared pool behind read-model folds.
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="recorder")
 
     def upstream(self, partition: int) -> str:
         """The tracking name of a partition: what its position is stored under."""
@@ -131,13 +135,10 @@ class RecordingWorker:
         if not ready and safe <= state.tracked:
             return
         received = [state.received_at.get(position) for _, position in ready]
-        decision = await asyncio.to_thread(self.scorekeeper.decide, [e for e, _ in ready], received)
-        verdicts = decision.verdicts
-        for verdict, (event, position) in zip(verdicts, ready, strict=True):
-            if verdict.outcome in ("conflict", "rejected"):
-                await asyncio.to_thread(self._keep_refused, partition, verdict, event, position)
         tracking = Tracking(self.upstream(partition), safe) if safe > state.tracked else None
-        await asyncio.to_thread(self.scorekeeper.commit, decision, tracking)
+        verdicts = await asyncio.get_running_loop().run_in_executor(
+            self._thread, self._decide_and_commit, partition, ready, received, tracking
+        )
         if tracking is not None:
             state.tracked = safe
         self.recorded_count += sum(1 for v in verdicts if v.outcome == "recorded")
@@ -150,6 +151,22 @@ class RecordingWorker:
                 )
         if self.on_recorded is not None and verdicts:
             await self.on_recorded(verdicts)
+
+    def _decide_and_commit(
+        self,
+        partition: int,
+        ready: list[tuple[GameEvent, int]],
+        received: list[float | None],
+        tracking: Tracking | None,
+    ) -> list[Verdict]:
+        """Decide, keep what is refused, then commit the rest with the position: one
+        trip to a worker thread for the whole batch."""
+        decision = self.scorekeeper.decide([e for e, _ in ready], received)
+        for verdict, (event, position) in zip(decision.verdicts, ready, strict=True):
+            if verdict.outcome in ("conflict", "rejected"):
+                self._keep_refused(partition, verdict, event, position)
+        self.scorekeeper.commit(decision, tracking)
+        return decision.verdicts
 
     def _keep_refused(
         self, partition: int, verdict: Verdict, event: GameEvent, position: int

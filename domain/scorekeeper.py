@@ -16,13 +16,16 @@ the environment the process declares itself the only writer of the games it deci
 (a recorder owning their log partitions): the cache is updated by :meth:`commit`
 instead and nothing is read back, and a game's missing ProviderAliases is remembered.
 Such a process must call :meth:`forget` whenever another may have written its games
-(on every partition assignment); a failed commit forgets the games it held.
+(on every partition assignment); a failed commit forgets the games it held. A process
+that learns it is the only writer once built (the embedded one, on starting its
+recorder) calls :meth:`become_sole_writer`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -42,6 +45,9 @@ from domain.game import Game, game_aggregate_id
 from domain.provider_aliases import ProviderAliases, aliases_aggregate_id
 from domain.scoreboard import Scoreboard
 from domain.sports import EventType
+
+# A game's aggregate id is a uuid5 (a SHA-1): worked out once per game, not per use.
+_game_id = lru_cache(maxsize=65_536)(game_aggregate_id)
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,16 @@ class Scorekeeper(Application[UUID]):
     def construct_recorder(self) -> ProcessRecorder:
         # A process recorder stores tracking positions in the same transaction.
         return self.factory.process_recorder()
+
+    def become_sole_writer(self) -> None:
+        """Declare this process the only writer of every game in its store from now on
+        (a single process recording its own SQLite store: nothing else can write it):
+        the cache is trusted as with ``AGGREGATE_CACHE_FASTFORWARD=n``, updated by
+        :meth:`commit`, nothing read back before a decision or a :meth:`classify`.
+        Forgets what it cached before."""
+        self.repository.fastforward = False
+        self.sole_writer = True
+        self.forget()
 
     def forget(self) -> None:
         """Drop every cached game and aliases: the next use reads them from the store."""
@@ -116,7 +132,11 @@ class Scorekeeper(Application[UUID]):
         """Store a decision's new events and the upstream position, atomically."""
         if decision.games or tracking is not None:
             processing = ProcessingEvent[UUID](tracking=tracking)
-            processing.collect_events(*decision.games.values(), *decision.aliases.values())
+            # What ProcessingEvent.collect_events does for aggregates, without its two
+            # isinstance checks against runtime-checkable Protocols per aggregate.
+            for aggregate in (*decision.games.values(), *decision.aliases.values()):
+                processing.events.extend(aggregate.collect_events())
+                processing.aggregates[aggregate.id] = aggregate
             try:
                 self._record(processing)
             except Exception:
@@ -213,7 +233,7 @@ class Scorekeeper(Application[UUID]):
         lookups = Decision({}, [])
         for event in batch:
             if event.game_id not in found:
-                found[event.game_id] = self._find(event.game_id)
+                found[event.game_id] = self._find(event.game_id, to_change=False)
             game = found[event.game_id]
             try:
                 aliases = (
@@ -257,25 +277,45 @@ class Scorekeeper(Application[UUID]):
             verdicts.append(Verdict(event.event_id, event.game_id, "accepted"))
         return verdicts
 
+    def has_cached(self, events: Iterable[GameEvent]) -> bool:
+        """Whether :meth:`classify` can judge ``events`` from memory alone: this process
+        is the sole writer and holds every game they name (and, where an event may
+        need them, the game's ProviderAliases or the knowledge it has none)."""
+        cache = self.repository.cache
+        if cache is None or not self.sole_writer:
+            return False
+        try:
+            for event in events:
+                game: object = cache.get(_game_id(event.game_id))
+                if (
+                    isinstance(game, Game)
+                    and game.may_have_aliases(event)
+                    and event.game_id not in self._without_aliases
+                ):
+                    cache.get(aliases_aggregate_id(event.game_id))
+        except KeyError:
+            return False
+        return True
+
     def scoreboard(self, game_id: str) -> Scoreboard | None:
-        game = self._find(game_id)
+        game = self._find(game_id, to_change=False)
         return game.board.copy() if game else None
 
     def game_version(self, game_id: str) -> int:
         """How many events are recorded for the game (0 if unknown)."""
-        game = self._find(game_id)
+        game = self._find(game_id, to_change=False)
         return game.version if game else 0
 
     def next_sequence(self, game_id: str) -> int:
         """The lowest sequence number not yet recorded for the game (1 if unknown)."""
-        game = self._find(game_id)
+        game = self._find(game_id, to_change=False)
         return game.contiguous_sequence + 1 if game else 1
 
     def recorded_events(
         self, game_id: str, after_version: int = 0, limit: int | None = None
     ) -> list[RecordedEvent]:
         """The game's recorded events with versions above ``after_version``, in order."""
-        found = self.events.get(game_aggregate_id(game_id), gt=after_version, limit=limit)
+        found = self.events.get(_game_id(game_id), gt=after_version, limit=limit)
         return [recorded_event(e) for e in found]
 
     def tracking_position(self, upstream: str) -> int | None:
@@ -284,9 +324,15 @@ class Scorekeeper(Application[UUID]):
         assert isinstance(recorder, ProcessRecorder)
         return recorder.max_tracking_id(upstream)
 
-    def _find(self, game_id: str) -> Game | None:
+    def _find(self, game_id: str, *, to_change: bool = True) -> Game | None:
+        """The game (None if unknown). ``to_change=False``: the caller only reads it,
+        so a sole writer hands out its cached object itself, not a copy (what it
+        caches is never changed in place: :meth:`commit` caches the decided copies)."""
+        copy = to_change or not self.sole_writer
         try:
-            found: object = self.repository.get(game_aggregate_id(game_id), projector_func=_project)
+            found: object = self.repository.get(
+                _game_id(game_id), projector_func=_project, deepcopy_from_cache=copy
+            )
         except AggregateNotFoundError:
             return None
         assert isinstance(found, Game)

@@ -3,7 +3,8 @@
 Guarantees: notifications are processed in log order, each exactly once (the
 projection saves its position with its writes); updates are published only after
 they are committed. Works on every eventsourcing backend by polling
-``select_notifications``, woken early by :meth:`poke` when this process records.
+``select_notifications``, woken early by :meth:`poke` when this process records (a
+follower given a ``linger`` then waits that long, to fold more in one batch).
 The followers of one Scorekeeper share the decoding of what they read
 (:class:`DecodedNotifications`).
 """
@@ -16,6 +17,7 @@ import logging
 import threading
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from eventsourcing.persistence import IntegrityError, Mapper, Notification
@@ -93,13 +95,22 @@ class LogFollower:
         *,
         batch_size: int = 500,
         poll_interval: float = 0.5,
+        linger: float = 0.0,
     ) -> None:
+        """``linger``: once woken, wait that long before reading, so that what is
+        recorded meanwhile is folded in the same batch (for read models off the
+        fans' path: fewer, larger transactions for a bounded delay)."""
         self.scorekeeper = scorekeeper
         self.projection = projection
         self.publish = publish
         self.batch_size = batch_size
         self.poll_interval = poll_interval
+        self.linger = linger
         self._wake = asyncio.Event()
+        self._more = False  # the last batch was full (or cut short): read again at once
+        # Its own thread (batches are one at a time anyway): a follower never waits for
+        # a free worker of the loop's shared pool behind the other read models' folds.
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"follower:{projection.name}")
         self.decoded = decoded_notifications(scorekeeper)
         self.position = projection.position()
 
@@ -112,18 +123,27 @@ class LogFollower:
         self._wake.set()
 
     async def run(self) -> None:
+        """Process batches for ever. After a batch that was not full, wait for a poke
+        (or the poll interval) before reading again: a poke during the batch is kept,
+        so nothing recorded meanwhile waits for the poll."""
         while True:
-            if not await self.step():
-                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel
-                # that arrives as the event fires, and shutdown would hang.
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self.poll_interval):
-                        await self._wake.wait()
-                self._wake.clear()
+            await self.step()
+            if self._more:
+                continue
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel
+            # that arrives as the event fires, and shutdown would hang.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.poll_interval):
+                    await self._wake.wait()
+            poked = self._wake.is_set()
+            self._wake.clear()
+            if poked and self.linger > 0:
+                await asyncio.sleep(self.linger)
 
     async def step(self) -> int:
         """Process one batch; return how many notifications it held."""
-        updates, count = await asyncio.to_thread(self._process_batch)
+        loop = asyncio.get_running_loop()
+        updates, count = await loop.run_in_executor(self._thread, self._process_batch)
         if updates and self.publish is not None:
             await self.publish(updates)
         return count
@@ -132,6 +152,7 @@ class LogFollower:
         notifications = self.scorekeeper.recorder.select_notifications(
             self.position + 1, self.batch_size
         )
+        self._more = len(notifications) >= self.batch_size
         if not notifications:
             return [], 0
         batch = self.decoded.decode(notifications)
@@ -140,6 +161,7 @@ class LogFollower:
         except IntegrityError:
             # Another writer got there first (two projectors, briefly): resume after it.
             self.position = self.projection.position()
+            self._more = True
             log.warning(
                 "projection position moved by another writer; resuming at %s", self.position
             )

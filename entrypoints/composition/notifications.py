@@ -156,7 +156,9 @@ def build_notifications(
         async def wake_release(_: Sequence[object]) -> None:
             release.poke()
 
-        parts.notifier = LogFollower(scorekeeper, projection, wake_release)
+        # Not on the score path (notifications are held seconds anyway): batches of
+        # what was recorded over a second, not one per recorded batch.
+        parts.notifier = LogFollower(scorekeeper, projection, wake_release, linger=1.0)
         parts.release = release
         if settings.database_url:
             from adapters.postgres_advisory_lock import AdvisoryLock

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from adapters.event_log import MemoryEventLog, SQLiteEventLog
-from adapters.game_state_view import MemoryGameStateView, open_sqlite_game_state_view
+from adapters.game_state_view import MemoryGameStateView, SQLiteGameStateView
 from adapters.memory_broker import MemoryBroker
 from adapters.memory_state_cache import MemoryStateCache
 from adapters.rejected_store import MemoryRejectedStore, SQLiteRejectedStore
+from adapters.sqlite_connection import read_model_datastore
 from domain.notification_ports import DeviceRegistry
 from domain.ports import Broker, EventLog, RejectedStore, StateCache
 from domain.scorekeeper import Scorekeeper
@@ -18,6 +21,10 @@ from projections.follower import LogFollower
 from projections.game_state import GameStateView
 from projections.player_stats import PlayerStatsProjection, PlayerStatsStore
 from projections.standings import StandingsProjection, StandingsStore
+
+# Read models no fan waits for (standings, player stats, the notifier's): once woken,
+# a follower of one waits this long, so that a batch holds what was recorded meanwhile.
+OFF_PATH_LINGER = 1.0
 
 
 def build(settings: Settings) -> Services:
@@ -59,13 +66,7 @@ def build(settings: Settings) -> Services:
             }
         )
         rejected = SQLiteRejectedStore(data_dir / "rejected.sqlite")
-        view = open_sqlite_game_state_view(str(data_dir / "views.sqlite"))
-        from adapters.standings_store import open_sqlite_standings_store
-
-        standings = open_sqlite_standings_store(str(data_dir / "standings.sqlite"))
-        from adapters.player_stats_store import open_sqlite_player_stats_store
-
-        player_stats = open_sqlite_player_stats_store(str(data_dir / "player_stats.sqlite"))
+        view, standings, player_stats = _sqlite_read_models(data_dir)
     event_log: EventLog
     if settings.kafka_bootstrap:
         from adapters.kafka_event_log import KafkaEventLog
@@ -118,6 +119,26 @@ def build(settings: Settings) -> Services:
     return services
 
 
+def _sqlite_read_models(
+    data_dir: Path,
+) -> tuple[GameStateView, StandingsStore, PlayerStatsStore]:
+    """The embedded read models, each in its file at ``synchronous=NORMAL``: they are
+    rebuilt from the event store, their positions saved with their writes (see
+    ``read_model_datastore``), so none waits for the disk on every batch."""
+    from adapters.player_stats_store import SQLitePlayerStatsStore
+    from adapters.standings_store import SQLiteStandingsStore
+
+    view = SQLiteGameStateView(read_model_datastore(str(data_dir / "views.sqlite")))
+    view.create_table()
+    standings = SQLiteStandingsStore(read_model_datastore(str(data_dir / "standings.sqlite")))
+    standings.create_table()
+    player_stats = SQLitePlayerStatsStore(
+        read_model_datastore(str(data_dir / "player_stats.sqlite"))
+    )
+    player_stats.create_table()
+    return view, standings, player_stats
+
+
 def _device_registry(settings: Settings) -> DeviceRegistry:
     if settings.database_url:
         from adapters.postgres_device_registry import PostgresDeviceRegistry
@@ -154,7 +175,8 @@ def _add_standings(services: Services, standings: StandingsStore) -> None:
 
         lock = AdvisoryLock(settings.database_url, "scoreline:standings")
     projection = StandingsProjection(standings, scorekeeper.name)
-    services.read_models.append(("standings", LogFollower(scorekeeper, projection), lock))
+    follower = LogFollower(scorekeeper, projection, linger=OFF_PATH_LINGER)
+    services.read_models.append(("standings", follower, lock))
 
 
 def _add_player_stats(services: Services, store: PlayerStatsStore) -> None:
@@ -176,7 +198,8 @@ def _add_player_stats(services: Services, store: PlayerStatsStore) -> None:
 
         lock = AdvisoryLock(settings.database_url, "scoreline:player_stats")
     projection = PlayerStatsProjection(store, scorekeeper.name)
-    services.read_models.append(("player_stats", LogFollower(scorekeeper, projection), lock))
+    follower = LogFollower(scorekeeper, projection, linger=OFF_PATH_LINGER)
+    services.read_models.append(("player_stats", follower, lock))
 
 
 def _add_near_cache(services: Services) -> None:

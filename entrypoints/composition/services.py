@@ -88,7 +88,16 @@ class Services:
         elif self.settings.redis_url is None and not PUSH_WORKERS.intersection(workers):
             await self.warm_cache()  # (the push roles serve no game states)
         if "recorder" in workers:
+            if self._records_alone():
+                self.scorekeeper.become_sole_writer()
             self.tasks.append(asyncio.create_task(self.recorder.run(), name="recorder"))
+
+    def _records_alone(self) -> bool:
+        """Whether this process is the only writer of its store's games: the embedded
+        process (SQLite store, one-partition log) recording. Another process on the
+        data directory (``scoreline feed follow``) only appends to the log; two
+        recorders of one SQLite log are not supported (one consumer at a time)."""
+        return self.settings.database_url is None and self.settings.kafka_bootstrap is None
 
     def _followers(self, workers: Sequence[str]) -> list[LogFollower]:
         """The followers of the event store this process runs."""
