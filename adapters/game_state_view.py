@@ -21,7 +21,11 @@ from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
 from domain.scoreboard import Scoreboard
-from domain.scoreboard_record import scoreboard_from_record, scoreboard_to_record
+from domain.scoreboard_record import (
+    scoreboard_from_record,
+    scoreboard_json,
+    scoreboard_to_record,
+)
 
 _SQLITE_PARAMETERS = 500  # bound parameters per statement (SQLite allows 999 at least)
 
@@ -120,7 +124,7 @@ class SQLiteGameStateView(SQLiteTrackingRecorder):
                     b.status,
                     b.version,
                     json.dumps(b.public()),
-                    json.dumps(scoreboard_to_record(b)),
+                    scoreboard_json(b),
                 )
                 for game_id, b in boards.items()
             ],

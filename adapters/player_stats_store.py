@@ -32,7 +32,7 @@ from adapters.player_stats_records import (
     player_answer,
 )
 from domain.player_stats import SPORT_STATS, SeasonLine, ranked
-from domain.scoreboard_record import scoreboard_to_record
+from domain.scoreboard_record import scoreboard_json, scoreboard_to_record
 from projections.player_stats import PlayerStatsGame, game_line_rows
 
 _SQLITE_PARAMETERS = 500  # bound parameters per statement (SQLite allows 999 at least)
@@ -184,7 +184,7 @@ class SQLitePlayerStatsStore(SQLiteTrackingRecorder):
                     g.board.schedule.season,
                     g.board.status,
                     json.dumps(g.counted.to_record()) if g.counted else None,
-                    json.dumps(scoreboard_to_record(g.board)),
+                    scoreboard_json(g.board),
                 )
                 for game_id, g in games.items()
             ],

@@ -25,7 +25,11 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
-from domain.scoreboard_record import scoreboard_from_record, scoreboard_to_record
+from domain.scoreboard_record import (
+    scoreboard_from_record,
+    scoreboard_json,
+    scoreboard_to_record,
+)
 from domain.standings import GameResult, Table
 from projections.standings import StandingsGame
 
@@ -153,7 +157,7 @@ class SQLiteStandingsStore(SQLiteTrackingRecorder):
                     g.board.schedule.season,
                     g.board.status,
                     json.dumps(g.counted.to_record()) if g.counted else None,
-                    json.dumps(scoreboard_to_record(g.board)),
+                    scoreboard_json(g.board),
                 )
                 for game_id, g in games.items()
             ],

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from domain.events import Correction, GameEvent, Schedule
 from domain.scoreboard_guards import STATUS_BY_TYPE, ScoreboardGuards
-from domain.sports import EventType, Sport
+from domain.sports import REVISION_TYPES, EventType, Sport
 
 
 class Play(NamedTuple):
@@ -30,14 +30,20 @@ class Play(NamedTuple):
     player_id: str | None
     corrections: tuple[tuple[int, Correction], ...] = ()
     retracted_at: int | None = None
+    assists: tuple[str, ...] = ()  # as reported (corrections: domain.player_stats)
 
     def effective(self) -> tuple[EventType, str | None, str | None]:
         event_type, team_id, player_id = self.event_type, self.team_id, self.player_id
+        if not self.corrections:
+            return event_type, team_id, player_id
         for _, c in sorted(self.corrections, key=lambda pair: pair[0]):
             event_type = c.event_type or event_type
             team_id = c.team_id or team_id
             player_id = c.player_id or player_id
         return event_type, team_id, player_id
+
+
+_SETS_SCHEDULE_OR_STATUS = frozenset({EventType.GAME_SCHEDULED, *STATUS_BY_TYPE})
 
 
 @dataclass
@@ -72,42 +78,49 @@ class Scoreboard(ScoreboardGuards):
 
     # ------------------------------------------------------------------ apply
     def apply(self, event: GameEvent, version: int) -> None:
-        """Fold ``event`` in; ``version`` is its position among the game's recorded events."""
-        self.version = max(self.version, version)
+        """Fold ``event`` in; ``version`` is its position among the game's recorded events.
+
+        Cheap for the common events (a clock update, a play without a team): no guard
+        is re-checked and nothing is copied but the event's dict for ``last_event``."""
+        if version > self.version:
+            self.version = version
         seq = event.sequence_number
         if seq >= self.last_seq:
             self.last_seq = seq
             self.last_event = event.to_dict()
-        if (
-            event.period is not None or event.clock_seconds is not None
-        ) and seq >= self.position_seq:
+        period, clock = event.period, event.clock_seconds
+        if (period is not None or clock is not None) and seq >= self.position_seq:
             self.position_seq = seq
-            if event.period is not None:
-                self.current_period = event.period
-            if event.clock_seconds is not None:
-                self.clock_seconds = event.clock_seconds
+            if period is not None:
+                self.current_period = period
+            if clock is not None:
+                self.clock_seconds = clock
         kind = event.event_type
+        if kind in _SETS_SCHEDULE_OR_STATUS:
+            self._apply_lifecycle(event, kind, seq)
+        if kind in REVISION_TYPES:
+            self._revise(event)
+            self.plays[event.event_id] = Play(seq, kind, None, None)
+        else:
+            play = Play(seq, kind, event.team_id, event.player_id, (), None, event.assists)
+            self.plays[event.event_id] = play
+            if play.team_id is not None:  # (a play without a team tallies nothing)
+                self._tally(play, +1)
+
+    def _apply_lifecycle(self, event: GameEvent, kind: EventType, seq: int) -> None:
         if kind == EventType.GAME_SCHEDULED:
             assert event.schedule is not None
             self.schedule = event.schedule
             self.start_time = event.schedule.start_time
-        if kind in STATUS_BY_TYPE:
-            if kind == EventType.GAME_STARTED:
-                self.started_seq = seq
-            if kind == EventType.GAME_FINAL:
-                self.final_seq = seq
-                self.end_time = event.created_at
-            if seq >= self.status_seq:
-                self.status_seq = seq
-                self.status = STATUS_BY_TYPE[kind]
-        if event.is_revision:
-            self._revise(event)
-        else:
-            play = Play(seq, kind, event.team_id, event.player_id)
-            self.plays[event.event_id] = play
-            self._tally(play, +1)
-        if kind in (EventType.EVENT_CORRECTED, EventType.EVENT_RETRACTED):
-            self.plays[event.event_id] = Play(seq, kind, None, None)
+            return
+        if kind == EventType.GAME_STARTED:
+            self.started_seq = seq
+        if kind == EventType.GAME_FINAL:
+            self.final_seq = seq
+            self.end_time = event.created_at
+        if seq >= self.status_seq:
+            self.status_seq = seq
+            self.status = STATUS_BY_TYPE[kind]
 
     def _revise(self, event: GameEvent) -> None:
         assert event.references_event_id is not None

@@ -1,26 +1,84 @@
-"""A Scoreboard as plain JSON-ready data, and back: how read models persist it."""
+"""A Scoreboard as plain JSON-ready data, and back: how read models persist it.
+
+Several read models store the same board (game state, standings, player stats); when
+they are folded together (projections/board_fold.py) they save the very same board
+objects, one after another, and nothing changes those boards meanwhile. Inside
+:func:`records_shared`, :func:`scoreboard_to_record` and :func:`scoreboard_json` make
+each board's record (and its JSON) once and give every caller the same one.
+
+Guarantees: :func:`scoreboard_to_record` and :func:`scoreboard_json` return what they
+would return outside :func:`records_shared` provided no board is changed while inside
+(what the caller of :func:`records_shared` promises) and no caller changes a record it
+is given (none does: stores serialise or copy them).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import json
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from domain.events import Correction, Schedule
 from domain.scoreboard import Play, Scoreboard
 from domain.sports import EventType, Sport
 
+_VALUES = {kind: kind.value for kind in EventType}  # (cheaper than .value per play)
+
+
+_Shared = dict[int, tuple[Scoreboard, dict[str, Any], list[str]]]  # id -> board, record, JSON
+_SHARED: ContextVar[_Shared | None] = ContextVar("shared_board_records", default=None)
+
+
+@contextlib.contextmanager
+def records_shared() -> Iterator[None]:
+    """Make each board's record once while inside (boards must not change meanwhile)."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
 
 def scoreboard_to_record(board: Scoreboard) -> dict[str, Any]:
+    """The board as plain JSON-ready data (a new dict, or inside :func:`records_shared`
+    the one made for this board there)."""
+    return _shared(board)[1]
+
+
+def scoreboard_json(board: Scoreboard) -> str:
+    """``json.dumps(scoreboard_to_record(board))``, made once inside :func:`records_shared`."""
+    found = _shared(board)
+    if not found[2]:
+        found[2].append(json.dumps(found[1]))
+    return found[2][0]
+
+
+def _shared(board: Scoreboard) -> tuple[Scoreboard, dict[str, Any], list[str]]:
+    shared = _SHARED.get()
+    if shared is None:
+        return (board, _record(board), [])
+    found = shared.get(id(board))
+    if found is None or found[0] is not board:
+        found = shared[id(board)] = (board, _record(board), [])
+    return found
+
+
+def _record(board: Scoreboard) -> dict[str, Any]:
     data = {k: v for k, v in board.__dict__.items() if k not in ("plays", "schedule", "sport")}
     data["sport"] = board.sport.value
     data["schedule"] = dict(board.schedule.__dict__)
+    values = _VALUES
     data["plays"] = {
         event_id: [
             p.sequence_number,
-            p.event_type.value,
+            values[p.event_type],
             p.team_id,
             p.player_id,
-            [[seq, _correction_record(c)] for seq, c in p.corrections],
+            [[seq, _correction_record(c)] for seq, c in p.corrections] if p.corrections else [],
             p.retracted_at,
+            *([list(p.assists)] if p.assists else []),  # (absent: the record from before)
         ]
         for event_id, p in board.plays.items()
     }
@@ -39,8 +97,11 @@ def scoreboard_from_record(data: dict[str, Any]) -> Scoreboard:
             player,
             tuple((cseq, _correction_from_record(c)) for cseq, c in corrections),
             retracted_at,
+            tuple(assists[0]) if assists else (),
         )
-        for event_id, (seq, kind, team, player, corrections, retracted_at) in data["plays"].items()
+        for event_id, (seq, kind, team, player, corrections, retracted_at, *assists) in data[
+            "plays"
+        ].items()
     }
     return Scoreboard(**values)
 

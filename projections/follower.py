@@ -24,6 +24,7 @@ from eventsourcing.persistence import IntegrityError, Mapper, Notification
 
 from domain.scorekeeper import Scorekeeper
 from projections.game_state import StateUpdate
+from projections.stored_event_decoding import StoredEventDecoder
 
 log = logging.getLogger("scoreline.projector")
 
@@ -56,6 +57,7 @@ class DecodedNotifications:
 
     def __init__(self, mapper: Mapper[Any]) -> None:
         self.mapper = mapper
+        self._decode = StoredEventDecoder(mapper).decode  # = mapper.to_domain_event, cheaper
         self._events: dict[int, Any] = {}
         self._lock = threading.Lock()
 
@@ -64,7 +66,7 @@ class DecodedNotifications:
         for n in notifications:
             event = events.get(n.id)
             if event is None:
-                event = self.mapper.to_domain_event(n)
+                event = self._decode(n)
                 with self._lock:
                     events[n.id] = event
                     while len(events) > DECODED_KEPT:

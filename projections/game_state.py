@@ -3,9 +3,10 @@
 Guarantees: every recorded event is folded exactly once (the view stores its
 tracking position in the same transaction as the states); the folded state equals
 the Scorekeeper's own scoreboard for the same events (both use Scoreboard.apply).
-Folding and telling fans are separate: :meth:`GameStateProjection.fold` changes
-boards only, and fan updates (one per event, with the state after it) are built only
-when asked for (``fan_updates=True``, the live projector's case; a rebuild has no fans).
+Folding and telling fans are separate: the fold (projections/board_fold.py, shared
+with the other projections of games when they are replayed together) changes boards
+only, and fan updates (one per event, with the state after it) are built only when
+asked for (``fan_updates=True``, the live projector's case; a rebuild has no fans).
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from typing import Any, Protocol
 
 from eventsourcing.persistence import Tracking
 
-from domain.game import Game
 from domain.scoreboard import Scoreboard
-from domain.scorekeeper import recorded_event
+from domain.scorekeeper import RecordedEvent
+from projections.board_fold import fold_together
 
 
 @dataclass(frozen=True)
@@ -67,43 +68,43 @@ class GameStateProjection:
 
         Returns the fan updates of the batch, in log order, if the projection was made
         with ``fan_updates=True`` (the default); otherwise none are built."""
-        if not batch:
-            return []
-        updates: list[StateUpdate] | None = [] if self.fan_updates else None
-        boards = self.fold(batch, updates)
-        self.save(boards, batch[-1][1])
-        return updates or []
+        return list(fold_together([self], batch)[0])
 
-    def fold(
-        self, batch: Sequence[tuple[Any, int]], updates: list[StateUpdate] | None = None
-    ) -> dict[str, Scoreboard]:
-        """The boards the batch changes, folded (read from the view first); nothing is
-        saved. With ``updates`` given, one fan update per Game event is appended to it."""
-        events = [
-            recorded_event(domain_event)
-            for domain_event, _ in batch
-            if isinstance(domain_event, (Game.Scheduled, Game.Recorded))
-        ]
-        boards = self.view.boards({r.event.game_id for r in events}) if events else {}
-        for recorded in events:
-            game_id = recorded.event.game_id
-            board = boards.get(game_id)
-            if board is None:
-                board = Scoreboard.scheduled(recorded.event)
-            board.apply(recorded.event, recorded.version)
-            boards[game_id] = board
-            if updates is not None:
-                updates.append(
-                    StateUpdate(
-                        game_id,
-                        recorded.version,
-                        recorded.event.to_dict(),
-                        board.public(),
-                        recorded.received_at,
-                    )
-                )
-        return boards
+    def begin(self, game_ids: Collection[str]) -> _StateFold:
+        """The fold of one batch (projections/board_fold.py)."""
+        return _StateFold(self, game_ids)
 
     def save(self, boards: Mapping[str, Scoreboard], position: int) -> None:
         """Write the folded boards and the notification id reached, in one transaction."""
         self.view.save(boards, Tracking(self.upstream, position))
+
+
+class _StateFold:
+    """One batch of the game-state projection: the boards, and with fan updates one
+    update per Game event (the state after it)."""
+
+    folds_boards = True
+
+    def __init__(self, projection: GameStateProjection, game_ids: Collection[str]) -> None:
+        self.projection, self.game_ids = projection, game_ids
+        self.updates: list[StateUpdate] = []
+        self.per_event = projection.fan_updates
+
+    def stored_boards(self) -> dict[str, Scoreboard]:
+        return self.projection.view.boards(self.game_ids)
+
+    def step(self, recorded: RecordedEvent, notification_id: int, board: Any) -> None:
+        event = recorded.event
+        self.updates.append(
+            StateUpdate(
+                event.game_id,
+                recorded.version,
+                event.to_dict(),
+                board.public(),
+                recorded.received_at,
+            )
+        )
+
+    def finish(self, boards: Mapping[str, Scoreboard], position: int) -> list[StateUpdate]:
+        self.projection.save(boards, position)
+        return self.updates

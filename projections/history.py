@@ -12,15 +12,16 @@ their notifications still advance the position.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from eventsourcing.persistence import Tracking
 
-from domain.game import Game
-from domain.scorekeeper import RecordedEvent, recorded_event
+from domain.scoreboard import Scoreboard
+from domain.scorekeeper import RecordedEvent
+from projections.board_fold import fold_together
 
 
 @dataclass(frozen=True)
@@ -88,12 +89,29 @@ class HistoryProjection:
     def process(self, batch: Sequence[tuple[Any, int]]) -> list[HistoryRow]:
         """Turn (domain event, notification id) pairs into rows; save them and the
         last id at once. Returns the rows saved (nothing for an empty batch)."""
-        if not batch:
-            return []
-        rows = [
-            history_row(recorded_event(domain_event))
-            for domain_event, _ in batch
-            if isinstance(domain_event, (Game.Scheduled, Game.Recorded))
-        ]
-        self.store.save(rows, Tracking(self.upstream, batch[-1][1]))
-        return rows
+        return list(fold_together([self], batch)[0])
+
+    def begin(self, game_ids: Collection[str]) -> _HistoryFold:
+        """The fold of one batch (projections/board_fold.py): one row per event."""
+        return _HistoryFold(self)
+
+
+class _HistoryFold:
+    """One batch of history rows; no boards."""
+
+    folds_boards = False
+    per_event = True
+
+    def __init__(self, projection: HistoryProjection) -> None:
+        self.projection = projection
+        self.rows: list[HistoryRow] = []
+
+    def stored_boards(self) -> dict[str, Scoreboard]:
+        return {}
+
+    def step(self, recorded: RecordedEvent, notification_id: int, board: Any) -> None:
+        self.rows.append(history_row(recorded))
+
+    def finish(self, boards: Mapping[str, Scoreboard], position: int) -> list[HistoryRow]:
+        self.projection.store.save(self.rows, Tracking(self.projection.upstream, position))
+        return self.rows

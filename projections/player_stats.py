@@ -1,8 +1,9 @@
 """The player-stats projection: each game's player lines, live, and season lines that
 follow each game's FINAL result and its corrections.
 
-It folds each game's events into the game's own Scoreboard (the same fold as the
-game-state and standings projections) and, once per batch for each game the batch
+It folds each game's events into the game's own Scoreboard (projections/board_fold.py:
+the fold the game-state and standings projections run too, once for all of them when
+they are replayed together) and, once per batch for each game the batch
 touched, derives the game's lines from the board (``domain.player_stats.game_lines``)
 and compares the contribution its season holds (``counted``) with the one the board
 now gives (``contribution_of``): if they differ, the old one is taken away from the
@@ -30,7 +31,6 @@ from typing import Any, Protocol, runtime_checkable
 
 from eventsourcing.persistence import Tracking
 
-from domain.game import Game
 from domain.player_stats import (
     Contribution,
     PlayerLine,
@@ -39,7 +39,7 @@ from domain.player_stats import (
     game_lines,
 )
 from domain.scoreboard import Scoreboard
-from domain.scorekeeper import recorded_event
+from projections.board_fold import BoardsOnly, fold_together
 
 
 @dataclass(frozen=True)
@@ -138,24 +138,28 @@ class PlayerStatsProjection:
     def process(self, batch: Sequence[tuple[Any, int]]) -> list[SeasonLine]:
         """Fold (domain event, notification id) pairs; save games, changed season lines
         and the last id at once. Returns the season lines that changed."""
-        if not batch:
-            return []
-        recorded_events = [
-            recorded_event(domain_event)
-            for domain_event, _ in batch
-            if isinstance(domain_event, (Game.Scheduled, Game.Recorded))
-        ]
-        stored = stored_games(self.store, {r.event.game_id for r in recorded_events})
-        boards: dict[str, Scoreboard] = {}
-        for recorded in recorded_events:
-            event = recorded.event
-            board = boards.get(event.game_id)
-            if board is None:
-                found = stored.get(event.game_id)
-                board = found.board if found else Scoreboard.scheduled(event)
-                boards[event.game_id] = board
-            board.apply(event, recorded.version)
-        seasons = _Seasons(self.store)
+        return list(fold_together([self], batch)[0])
+
+    def begin(self, game_ids: Collection[str]) -> _PlayerStatsFold:
+        """The fold of one batch (projections/board_fold.py): its games read at once."""
+        return _PlayerStatsFold(self, stored_games(self.store, game_ids))
+
+
+class _PlayerStatsFold(BoardsOnly):
+    """One batch of the player stats: nothing per event; at the end, each touched
+    game's lines and contribution from its board."""
+
+    def __init__(
+        self, projection: PlayerStatsProjection, stored: Mapping[str, PlayerStatsGame]
+    ) -> None:
+        self.projection, self.stored = projection, stored
+
+    def stored_boards(self) -> dict[str, Scoreboard]:
+        return {game_id: game.board for game_id, game in self.stored.items()}
+
+    def finish(self, boards: Mapping[str, Scoreboard], position: int) -> list[SeasonLine]:
+        store, stored = self.projection.store, self.stored
+        seasons = _Seasons(store)
         games: dict[str, PlayerStatsGame] = {}
         for game_id, board in boards.items():
             lines = game_lines(board)
@@ -169,7 +173,7 @@ class PlayerStatsProjection:
                     seasons.apply(new, +1)
             games[game_id] = PlayerStatsGame(board, lines, new)
         changed = list(seasons.changed.values())
-        self.store.save(games, changed, Tracking(self.upstream, batch[-1][1]))
+        store.save(games, changed, Tracking(self.projection.upstream, position))
         return changed
 
 

@@ -1,7 +1,8 @@
 """The standings projection: league tables kept up to date from recorded Game events.
 
-It folds each game's events into the game's own Scoreboard (the same fold as the
-game-state projection) and, after every event, compares the result the game's table
+It folds each game's events into the game's own Scoreboard (projections/board_fold.py:
+the fold the game-state and player-stats projections run too, once for all of them
+when they are replayed together) and, after every event, compares the result the game's table
 holds (``counted``) with the result the board now gives (``domain.standings.result_of``):
 if they differ, the old one is taken away and the new one added. So a game enters its
 table in the batch that records its GAME_FINAL, and a correction or retraction after
@@ -35,11 +36,11 @@ from typing import Any, Protocol, runtime_checkable
 
 from eventsourcing.persistence import Tracking
 
-from domain.game import Game
 from domain.scoreboard import Scoreboard
-from domain.scorekeeper import RecordedEvent, recorded_event
+from domain.scorekeeper import RecordedEvent
 from domain.sports import EventType
 from domain.standings import GameResult, Table, result_of, table_key
+from projections.board_fold import fold_together
 
 log = logging.getLogger("scoreline.standings")
 
@@ -105,32 +106,31 @@ class StandingsProjection:
     def process(self, batch: Sequence[tuple[Any, int]]) -> list[Table]:
         """Fold (domain event, notification id) pairs; save games, changed tables and
         the last id at once. Returns the tables that changed."""
-        if not batch:
-            return []
-        recorded = [
-            (recorded_event(domain_event), notification_id)
-            for domain_event, notification_id in batch
-            if isinstance(domain_event, (Game.Scheduled, Game.Recorded))
-        ]
-        game_ids = {r.event.game_id for r, _ in recorded}
-        run = _Batch(self.store, stored_games(self.store, game_ids))
-        for r, notification_id in recorded:
-            run.fold(r, notification_id)
-        tables = list(run.changed.values())
-        self.store.save(run.games, tables, Tracking(self.upstream, batch[-1][1]))
-        return tables
+        return list(fold_together([self], batch)[0])
+
+    def begin(self, game_ids: Collection[str]) -> _StandingsFold:
+        """The fold of one batch (projections/board_fold.py): its games read at once."""
+        return _StandingsFold(self, stored_games(self.store, game_ids))
 
 
-class _Batch:
+class _StandingsFold:
     """The games and tables one batch reads and changes, read from the store once
     (``stored``: the batch's games as stored before it)."""
 
-    def __init__(self, store: StandingsStore, stored: Mapping[str, StandingsGame]) -> None:
-        self.store = store
+    folds_boards = True
+    per_event = True
+
+    def __init__(
+        self, projection: StandingsProjection, stored: Mapping[str, StandingsGame]
+    ) -> None:
+        self.projection, self.store = projection, projection.store
         self.stored = stored
-        self.games: dict[str, StandingsGame] = {}
+        self.counted: dict[str, GameResult | None] = {}
         self.tables: dict[tuple[str, str], Table | None] = {}
         self.changed: dict[tuple[str, str], Table] = {}
+
+    def stored_boards(self) -> dict[str, Scoreboard]:
+        return {game_id: game.board for game_id, game in self.stored.items()}
 
     def table(self, key: tuple[str, str]) -> Table | None:
         if key not in self.tables:
@@ -142,18 +142,23 @@ class _Batch:
         table = replace(table, version=notification_id)
         self.tables[key] = self.changed[key] = table
 
-    def fold(self, recorded: RecordedEvent, notification_id: int) -> None:
+    def step(self, recorded: RecordedEvent, notification_id: int, board: Any) -> None:
+        """The game's result after this event (its board), and the tables it moves."""
         event = recorded.event
-        stored = self.games.get(event.game_id) or self.stored.get(event.game_id)
-        board = stored.board if stored else Scoreboard.scheduled(event)
-        board.apply(event, recorded.version)
+        game_id = event.game_id
+        if game_id in self.counted:
+            old = self.counted[game_id]
+        else:
+            stored = self.stored.get(game_id)
+            old = stored.counted if stored else None
         key = table_key(board)
         new: GameResult | None = None
         if key is not None:
-            table = self.table(key) or Table(key[0], key[1], board.sport)
+            known = self.table(key)
+            table = known or Table(key[0], key[1], board.sport)
             scheduled = event.event_type == EventType.GAME_SCHEDULED
             if table.sport == board.sport:
-                if scheduled or self.table(key) is None:
+                if scheduled or known is None:
                     self._enter(table, board, notification_id)
                 new = result_of(board)
             elif scheduled:
@@ -164,7 +169,6 @@ class _Batch:
                     *key,
                     table.sport.value,
                 )
-        old = stored.counted if stored else None
         if new != old:
             if old is not None:
                 holder = self.table(old.key)
@@ -174,7 +178,7 @@ class _Batch:
                 holder = self.table(new.key)
                 assert holder is not None
                 self.put(holder.applied(new, +1), notification_id)
-        self.games[event.game_id] = StandingsGame(board, new)
+        self.counted[game_id] = new
 
     def _enter(self, table: Table, board: Scoreboard, notification_id: int) -> None:
         s = board.schedule
@@ -183,3 +187,12 @@ class _Batch:
         )
         if entered is not table or self.table((table.league, table.season)) is None:
             self.put(entered, notification_id)
+
+    def finish(self, boards: Mapping[str, Scoreboard], position: int) -> list[Table]:
+        games = {
+            game_id: StandingsGame(board, self.counted[game_id])
+            for game_id, board in boards.items()
+        }
+        tables = list(self.changed.values())
+        self.store.save(games, tables, Tracking(self.projection.upstream, position))
+        return tables
