@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import msgspec
 
 from domain.events import Correction, GameEvent, Schedule
+from domain.player_stats import assisted_types
 from domain.sports import REVISION_TYPES, EventType, Sport
 
 # No white space of either regex dialect (Python checks it; the published JSON Schema is
@@ -23,6 +24,8 @@ Id = Annotated[
     msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\s\x1c-\x1f\x85\ufeff]+$(?!\n)"),
 ]
 Text = Annotated[str, msgspec.Meta(max_length=2000)]
+# The players credited with assisting a score, in the provider's order (hockey has two).
+Assists = Annotated[tuple[Id, ...], msgspec.Meta(max_length=10)]
 
 
 class NativeSchedule(msgspec.Struct, forbid_unknown_fields=True):
@@ -43,6 +46,7 @@ class NativeCorrection(msgspec.Struct, forbid_unknown_fields=True):
     clock_seconds: Annotated[int, msgspec.Meta(ge=0, le=100_000)] | None = None
     period: Annotated[int, msgspec.Meta(ge=1, le=100)] | None = None
     description: Text | None = None
+    assists: Assists | None = None
 
 
 class NativeEvent(msgspec.Struct, forbid_unknown_fields=True):
@@ -63,6 +67,7 @@ class NativeEvent(msgspec.Struct, forbid_unknown_fields=True):
     schedule: NativeSchedule | None = None
     correction: NativeCorrection | None = None
     provider: Id | None = None
+    assists: Assists = ()
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,30 @@ def _check(item: NativeEvent, where: str) -> list[Problem]:
         problems.append(Problem(f"{where}.correction", "only EVENT_CORRECTED carries one"))
     if item.references_event_id is not None and item.references_event_id == item.event_id:
         problems.append(Problem(f"{where}.references_event_id", "an event cannot revise itself"))
+    if item.assists and item.event_type not in assisted_types(item.sport):
+        problems.append(
+            Problem(
+                f"{where}.assists",
+                f"a {item.event_type.value} credits no assists in {item.sport.value}",
+            )
+        )
+    problems.extend(_check_assists(item.assists, item.player_id, f"{where}.assists"))
+    if item.correction is not None and item.correction.assists:
+        problems.extend(
+            _check_assists(
+                item.correction.assists, item.correction.player_id, f"{where}.correction.assists"
+            )
+        )
+    return problems
+
+
+def _check_assists(assists: tuple[str, ...], scorer: str | None, where: str) -> list[Problem]:
+    problems: list[Problem] = []
+    for index, player_id in enumerate(assists):
+        if player_id == scorer:
+            problems.append(Problem(f"{where}[{index}]", "a scorer cannot assist their own score"))
+        elif player_id in assists[:index]:
+            problems.append(Problem(f"{where}[{index}]", f"player {player_id!r} is listed twice"))
     return problems
 
 
@@ -157,6 +186,7 @@ def _normalise(item: NativeEvent, provider: str) -> GameEvent:
         references_event_id=item.references_event_id,
         schedule=Schedule(**schedule) if schedule else None,
         correction=Correction(**correction) if correction else None,
+        assists=item.assists,
     )
 
 

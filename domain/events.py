@@ -12,6 +12,10 @@ from typing import Any
 
 from domain.sports import REVISION_TYPES, EventType, Sport
 
+# Enum lookup by value without the Enum call (a rebuild builds a million events).
+_SPORTS = {sport.value: sport for sport in Sport}
+_EVENT_TYPES = {kind.value: kind for kind in EventType}
+
 
 @dataclass(frozen=True)
 class Schedule:
@@ -31,7 +35,10 @@ class Schedule:
 class Correction:
     """The replacement values an EVENT_CORRECTED gives the event it references.
 
-    A field left ``None`` keeps the referenced event's value.
+    A field left ``None`` keeps the referenced event's value. ``assists`` given (even
+    empty) replaces the event's assists: providers add and remove assists after the play
+    (NBA live edits its actions), so a correction may clear them; any sequence of player
+    ids normalises to a tuple.
     """
 
     event_type: EventType | None = None
@@ -40,6 +47,11 @@ class Correction:
     clock_seconds: int | None = None
     period: int | None = None
     description: str | None = None
+    assists: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.assists is not None and not isinstance(self.assists, tuple):
+            object.__setattr__(self, "assists", tuple(self.assists))  # a JSON list, say
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,14 @@ class GameEvent:
     game's events (1, 2, 3, ...). ``clock_seconds`` is the game clock as the sport
     shows it: elapsed match time for soccer, time left in the period otherwise.
     ``created_at`` is when the provider says the event happened (ISO 8601).
+    ``assists`` are the ids of the players the provider credits with assisting a scoring
+    event, in the provider's order (``()``: none reported; only scoring events carry any).
+
+    Content and fingerprints: ``to_dict`` writes ``assists`` only when there are some (and
+    a correction's ``assists`` only when it gives them), so an event without assists has
+    the dict and fingerprint it had before the field existed, and events stored before
+    load with ``()``. Assists are content: a redelivery of an ``event_id`` with the same
+    assists dedupes, with other assists it is a conflict (send an EVENT_CORRECTED).
     """
 
     event_id: str
@@ -67,13 +87,14 @@ class GameEvent:
     references_event_id: str | None = None
     schedule: Schedule | None = None
     correction: Correction | None = None
+    assists: tuple[str, ...] = ()
 
     @property
     def is_revision(self) -> bool:
         return self.event_type in REVISION_TYPES
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict; ``schedule``/``correction`` only when present.
+        """Plain JSON-ready dict; ``schedule``/``correction``/``assists`` only when present.
 
         Each call returns a new dict (the caller may change it); it is built once per
         instance (the event is immutable) and copied, because recording, folding and
@@ -99,12 +120,18 @@ class GameEvent:
             if self.schedule is not None:
                 data["schedule"] = dict(self.schedule.__dict__)
             if self.correction is not None:
-                data["correction"] = {k: _plain(v) for k, v in self.correction.__dict__.items()}
+                data["correction"] = _correction_dict(self.correction)
+            if self.assists:
+                data["assists"] = list(self.assists)
             self.__dict__["_plain_dict"] = data  # a cache, not a field: frozen stays frozen
         copied = dict(data)
         for nested in ("schedule", "correction"):
             if nested in copied:
                 copied[nested] = dict(copied[nested])
+        if "assists" in copied:
+            copied["assists"] = list(copied["assists"])
+        if "assists" in copied.get("correction", ()):
+            copied["correction"]["assists"] = list(copied["correction"]["assists"])
         return copied
 
     @classmethod
@@ -112,12 +139,13 @@ class GameEvent:
         """Inverse of :meth:`to_dict` (trusted input: validation lives in ingestion)."""
         schedule = data.get("schedule")
         correction = data.get("correction")
+        assists = data.get("assists")
         return cls(
             event_id=data["event_id"],
             game_id=data["game_id"],
-            sport=Sport(data["sport"]),
+            sport=_SPORTS.get(data["sport"]) or Sport(data["sport"]),
             sequence_number=int(data["sequence_number"]),
-            event_type=EventType(data["event_type"]),
+            event_type=_EVENT_TYPES.get(data["event_type"]) or EventType(data["event_type"]),
             provider=data.get("provider") or "",
             team_id=data.get("team_id"),
             player_id=data.get("player_id"),
@@ -128,6 +156,7 @@ class GameEvent:
             references_event_id=data.get("references_event_id"),
             schedule=Schedule(**schedule) if schedule else None,
             correction=_correction(correction) if correction else None,
+            assists=tuple(assists) if assists else (),
         )
 
     def fingerprint(self) -> str:
@@ -151,6 +180,13 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (Sport, EventType)):
         return value.value
     return value
+
+
+def _correction_dict(correction: Correction) -> dict[str, Any]:
+    data = {k: _plain(v) for k, v in correction.__dict__.items() if k != "assists"}
+    if correction.assists is not None:
+        data["assists"] = list(correction.assists)
+    return data
 
 
 def _correction(data: dict[str, Any]) -> Correction:

@@ -8,21 +8,27 @@ correction or a retraction changes the lines exactly as if the play had always b
 reported so, whenever it arrives; there is no running counter to undo.
 
 Stats per sport (:data:`SPORT_STATS`; plays without a player are credited to nobody):
-- soccer: ``goals`` (GOAL and PENALTY_GOAL), ``penalty_goals``, ``own_goals`` (the
-  player's own goal scores for the other side; it is not one of their goals),
+- soccer: ``goals`` (GOAL and PENALTY_GOAL), ``assists``, ``penalty_goals``,
+  ``own_goals`` (the player's own goal scores for the other side; it is not one of their
+  goals),
   ``shootout_goals`` (tallied apart, as the scoreboard does), ``yellow_cards``,
   ``red_cards``, ``fouls``, ``substitutions`` (the player the provider names: StatsBomb
   names the player going off).
 - basketball: ``free_throws``, ``two_pointers``, ``three_pointers`` (made), their points
   ``free_throw_points``, ``two_point_points``, ``three_point_points``, and ``points``;
-  ``fouls``, ``substitutions`` (the NBA live feed reports each player in and out).
+  ``assists``, ``fouls``, ``substitutions`` (the NBA live feed reports each player in and out).
 - american_football: ``touchdowns``, ``field_goals``, ``extra_points``,
   ``two_point_conversions``, ``safeties`` and ``points`` (by the sport's point values).
-- ice_hockey: ``goals``, ``shootout_goals``, ``penalties``.
+- ice_hockey: ``goals``, ``assists``, ``shootout_goals``, ``penalties``.
 - every sport: ``games``, in season lines only (games in which the player has a line).
 
-No provider feed Scoreline reads carries assists in a GameEvent (there is no field for
-them), so there is no assists stat.
+Assists: each player in a play's effective assists (``GameEvent.assists`` as reported,
+replaced by any correction that gives assists, latest in sequence order) gets one
+``assists`` when the play's effective type is one of :func:`assisted_types` (soccer GOAL
+and PENALTY_GOAL, basketball field goals, hockey GOAL: never an own goal, a free throw,
+a shoot-out goal or a touchdown), counted once per play and never for the effective scorer
+themself. An assister is credited to the play's effective team. So a retracted goal, or
+one corrected into a type that takes no assists, credits none, whenever that arrives.
 
 Guarantees:
 - :func:`game_lines` is order-independent (it reads the board, itself an
@@ -40,7 +46,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
-from domain.scoreboard import Scoreboard
+from domain.scoreboard import Play, Scoreboard
 from domain.sports import RULES, EventType, Sport
 
 _E = EventType
@@ -86,10 +92,27 @@ _POINT_SPLITS: Mapping[EventType, str] = MappingProxyType(
     }
 )
 _SCORES_POINTS = frozenset({Sport.BASKETBALL, Sport.AMERICAN_FOOTBALL})
+# The scoring plays whose assists a player is credited with, by sport.
+_ASSISTED: Mapping[Sport, frozenset[EventType]] = MappingProxyType(
+    {
+        Sport.SOCCER: frozenset({_E.GOAL, _E.PENALTY_GOAL}),
+        Sport.BASKETBALL: frozenset({_E.TWO_POINTER, _E.THREE_POINTER}),
+        Sport.AMERICAN_FOOTBALL: frozenset(),
+        Sport.ICE_HOCKEY: frozenset({_E.GOAL}),
+    }
+)
+ASSISTS = "assists"
+
+
+def assisted_types(sport: Sport) -> frozenset[EventType]:
+    """The event types whose assists count in ``sport`` (the only ones that may carry any)."""
+    return _ASSISTED[sport]
 
 
 def _stats_of(sport: Sport) -> tuple[str, ...]:
     names = [n for kinds in _COUNTED[sport].values() for n in kinds]
+    if _ASSISTED[sport]:
+        names.append(ASSISTS)
     if sport == Sport.BASKETBALL:
         names += list(_POINT_SPLITS.values())
     if sport in _SCORES_POINTS:
@@ -143,6 +166,20 @@ _CREDITED: Mapping[Sport, Mapping[EventType, Mapping[str, int]]] = MappingProxyT
 )
 
 
+_ONE_ASSIST: Mapping[str, int] = MappingProxyType({ASSISTS: 1})
+
+
+def effective_assists(play: Play) -> tuple[str, ...]:
+    """The play's assists as corrected: as reported, unless a correction gives assists
+    (the latest, in sequence order, wins); each player once, in order."""
+    # Play.assists comes with domain/scoreboard.py's wiring (H5 report); until then none.
+    assists: tuple[str, ...] = play.assists
+    for _, correction in sorted(play.corrections, key=lambda pair: pair[0]):
+        if correction.assists is not None:
+            assists = correction.assists
+    return tuple(dict.fromkeys(assists))
+
+
 @dataclass(frozen=True)
 class PlayerLine:
     """One player's stats in one game (only stats above zero)."""
@@ -162,27 +199,36 @@ class PlayerLine:
 def game_lines(board: Scoreboard) -> dict[str, PlayerLine]:
     """Every player's line in the game, by player id (sorted), from its effective plays.
 
-    A player's ``team_id`` is the team of their latest credited play.
+    A player's ``team_id`` is the team of their latest credited play (an assist is a
+    credited play of the scoring team).
     """
     totals: dict[str, dict[str, int]] = {}
     teams: dict[str, tuple[int, str | None]] = {}
     counted = _CREDITED[board.sport]
+    assisted = _ASSISTED[board.sport]
+
+    def credit(player_id: str, stats: Mapping[str, int], seq: int, team_id: str | None) -> None:
+        line = totals.setdefault(player_id, {})
+        for name, value in stats.items():
+            line[name] = line.get(name, 0) + value
+        if player_id not in teams or seq >= teams[player_id][0]:
+            teams[player_id] = (seq, team_id)
+
     for play in board.plays.values():
         if play.retracted_at is not None or (
             not play.corrections and play.event_type not in counted
         ):
             continue  # (a play without corrections is credited as reported)
         event_type, team_id, player_id = play.effective()
+        if event_type in assisted:
+            for assister in effective_assists(play):
+                if assister != player_id:
+                    credit(assister, _ONE_ASSIST, play.sequence_number, team_id)
         if player_id is None:
             continue
         stats = credited(board.sport, event_type)
-        if not stats:
-            continue
-        line = totals.setdefault(player_id, {})
-        for name, value in stats.items():
-            line[name] = line.get(name, 0) + value
-        if player_id not in teams or play.sequence_number >= teams[player_id][0]:
-            teams[player_id] = (play.sequence_number, team_id)
+        if stats:
+            credit(player_id, stats, play.sequence_number, team_id)
     return {
         player_id: PlayerLine(
             player_id, teams[player_id][1], dict(sorted(totals[player_id].items()))

@@ -40,6 +40,7 @@ class Action:
     team_id: str | None
     tricode: str | None
     person_id: str | None
+    assist_id: str | None  # assistPersonId (a made shot's passer), None for 0 or absent
     description: str | None
     time_actual: str | None
     score: tuple[int, int] | None  # (home, away) after the action
@@ -84,6 +85,7 @@ def _action(raw: object, position: int) -> Action:
         raise NbaLiveFormatError(f"{where}: 'clock' must be like 'PT11M58.00S', not {show(clock)}")
     team = _int(raw, "teamId", where, 0)
     person = _int(raw, "personId", where, 0)
+    assist = _int(raw, "assistPersonId", where, 0)
     action_type = _text(raw, "actionType", where, required=True) or ""
     result = _text(raw, "shotResult", where)
     made = None
@@ -105,6 +107,7 @@ def _action(raw: object, position: int) -> Action:
         team_id=str(team) if team else None,
         tricode=_text(raw, "teamTricode", where),
         person_id=str(person) if person else None,
+        assist_id=str(assist) if assist and assist != person else None,
         description=_text(raw, "description", where),
         time_actual=_text(raw, "timeActual", where),
         score=_score(raw, where),

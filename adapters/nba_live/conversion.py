@@ -90,7 +90,9 @@ def _plays(action: Action) -> tuple[Play, ...]:
     if kind in _SHOTS:
         event = _SHOTS[kind] if action.made else EventType.SHOT
         text = text or f"{action.action_type} {'made' if action.made else 'missed'}"
-        return (Play(event, action.team_id, action.person_id, text),)
+        assister = action.assist_id if action.made and event != EventType.FREE_THROW else None
+        assists = (assister,) if assister else ()
+        return (Play(event, action.team_id, action.person_id, text, assists=assists),)
     if kind in _INCIDENTS:
         text = text or f"{action.action_type} {action.sub_type}".strip()
         return (Play(_INCIDENTS[kind], action.team_id, action.person_id, text),)

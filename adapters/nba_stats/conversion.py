@@ -84,13 +84,15 @@ def _plays(row: PlayRow) -> tuple[Play, ...]:
     if row.kind == PERIOD_END:
         return (Play(EventType.PERIOD_END, description=text or f"End of {period}"),)
     if row.kind in (MADE_SHOT, MISSED_SHOT, FREE_THROW):
+        assists: tuple[str, ...] = ()
         if row.kind == MADE_SHOT:
             kind = EventType.THREE_POINTER if "3PT" in (text or "") else EventType.TWO_POINTER
+            assists = (row.second_id,) if row.second_id else ()
         elif row.kind == FREE_THROW and "MISS" not in (text or "").upper():
             kind = EventType.FREE_THROW
         else:
             kind = EventType.SHOT
-        return (Play(kind, row.team_id, row.player_id, text or ""),)
+        return (Play(kind, row.team_id, row.player_id, text or "", assists=assists),)
     if row.kind in _INCIDENTS:
         words = text or ("Official timeout" if row.kind == TIMEOUT else "")
         return (Play(_INCIDENTS[row.kind], row.team_id, row.player_id, words),)

@@ -37,6 +37,7 @@ class PlayRow:
     team_id: str | None
     team_name: str | None  # "Oklahoma City Thunder"
     player_id: str | None
+    second_id: str | None  # PLAYER2_ID when a player of the acting side (a basket's passer)
     where: str
 
 
@@ -74,6 +75,8 @@ def _row(raw: dict[str, Any], position: int) -> PlayRow:
     person = integer(raw, "PERSON1TYPE", where)
     side = "home" if person in HOME_SIDE else "away" if person in AWAY_SIDE else None
     player1 = integer(raw, "PLAYER1_ID", where)
+    person2, player2 = integer(raw, "PERSON2TYPE", where), integer(raw, "PLAYER2_ID", where)
+    same_side = HOME_SIDE if side == "home" else AWAY_SIDE if side == "away" else frozenset()
     team = integer(raw, "PLAYER1_TEAM_ID", where)
     if team is None and person in (2, 3):  # a team's own row: PLAYER1_ID is the team
         team = player1
@@ -95,6 +98,11 @@ def _row(raw: dict[str, Any], position: int) -> PlayRow:
         team_id=str(team) if team else None,
         team_name=f"{city} {nickname}" if city and nickname else None,
         player_id=str(player1) if player1 and person in (4, 5) else None,
+        second_id=(
+            str(player2)
+            if player2 and player2 != player1 and person2 in same_side and person2 in (4, 5)
+            else None
+        ),
         where=where,
     )
 

@@ -17,13 +17,15 @@ What it guarantees for any input that it does not refuse:
   their names, the venue's name, ``start_time`` the scheduled ``datetime.dateTime``, league
   ``"nhl"``, season ``"2015-16"`` (from ``game.season``, else the gamePk).
 - Plays by ``result.eventTypeId``: ``PERIOD_START`` / ``PERIOD_END`` as themselves,
-  ``GAME_END`` -> ``GAME_FINAL``; ``GOAL`` -> ``GOAL`` (its Scorer), in a shoot-out period
-  (``periodType`` "SHOOTOUT") ``SHOOTOUT_GOAL``; ``SHOT`` (on goal) -> ``SHOT`` (its Shooter);
-  ``PENALTY`` -> ``PENALTY`` (the player it is on); every other play (faceoffs, hits,
-  stoppages, missed and blocked shots, ...) gives no event. ``team_id`` is ``str(team.id)``;
-  ``clock_seconds`` is the time left in the period: ``periodTimeRemaining`` if the play has it,
-  else the period's length less ``periodTime`` (20 minutes; 5 for an overtime of a regular
-  season or preseason game; none in a shoot-out); ``period`` as given (overtime 4, ...);
+  ``GAME_END`` -> ``GAME_FINAL``; ``GOAL`` -> ``GOAL`` (its Scorer; ``assists`` its
+  ``players`` of ``playerType`` "Assist", in the feed's order), in a shoot-out period
+  (``periodType`` "SHOOTOUT") ``SHOOTOUT_GOAL`` (no assists); ``SHOT`` (on goal) ->
+  ``SHOT`` (its Shooter); ``PENALTY`` -> ``PENALTY`` (the player it is on); every other
+  play (faceoffs, hits, stoppages, missed and blocked shots, ...) gives no event.
+  ``team_id`` is ``str(team.id)``; ``clock_seconds`` is the time left in the period:
+  ``periodTimeRemaining`` if the play has it, else the period's length less ``periodTime``
+  (20 minutes; 5 for an overtime of a regular season or preseason game; none in a
+  shoot-out); ``period`` as given (overtime 4, ...);
   ``description`` the provider's; ``created_at`` ``about.dateTime``.
 - Running score: after every play outside a shoot-out, Scoreline's score equals its
   ``about.goals``. Where it moves in a way the plays do not explain (a goal taken back), the

@@ -81,7 +81,12 @@ def _plays(play: Play) -> tuple[NativePlay, ...]:
     kind, role = _ACTS[play.kind]
     if kind == EventType.GOAL and play.shootout:
         kind = EventType.SHOOTOUT_GOAL
-    return (NativePlay(kind, play.team_id, play.player(role), text),)
+    player = play.player(role)
+    assists: tuple[str, ...] = ()
+    if kind == EventType.GOAL:
+        listed = [ident for kind_of, ident in play.players if kind_of == "Assist"]
+        assists = tuple(ident for ident in dict.fromkeys(listed) if ident != player)
+    return (NativePlay(kind, play.team_id, player, text, assists=assists),)
 
 
 def _season(feed: Feed) -> str | None:

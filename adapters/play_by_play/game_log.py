@@ -3,7 +3,8 @@
 :func:`build_game_log` writes ``GAME_SCHEDULED`` first, ``GAME_STARTED`` immediately before
 the first event of play, then each row's events in row order (followed by the revisions its
 running score calls for, see :mod:`~adapters.play_by_play.running_score`), and ``GAME_FINAL``
-last, wherever the provider put its game end. It numbers the events 1..N and refuses
+last, wherever the provider put its game end. A play's assists are written (``"assists"``)
+only when it has some. It numbers the events 1..N and refuses
 (with the adapter's error) a log in which two events would share an ``event_id``.
 Nothing here knows a provider.
 """
@@ -102,6 +103,8 @@ class _Writer:
             )
         native = self._native(row.event_id + play.suffix, play.kind, row)
         native.update(team_id=play.team_id, player_id=play.player_id, description=play.description)
+        if play.assists:
+            native["assists"] = list(play.assists)
         if play.kind != EventType.GAME_FINAL:
             return native
         if self.final is not None:

@@ -12,8 +12,9 @@ conversion of the new snapshot) says:
 - an event with a new id is appended as it is, and so are the fresh revisions of it;
 - an event whose content changed gets an ``EVENT_CORRECTED`` (id ``"<id>:rev<n>"``) with the
   new values of the fields that changed; a field the provider cleared keeps its old value
-  (a correction cannot clear one), and an event is never re-typed to or from a lifecycle
-  type (``GAME_SCHEDULED``, ``GAME_STARTED``, ``GAME_FINAL``, ...);
+  (a correction cannot clear one) except ``assists``, which the correction replaces as a
+  whole (an assist added or taken away; ``[]`` clears them), and an event is never re-typed
+  to or from a lifecycle type (``GAME_SCHEDULED``, ``GAME_STARTED``, ``GAME_FINAL``, ...);
 - an event whose row is gone is retracted (``EVENT_RETRACTED``, ``"<id>:rev<n>"``), except
   ``GAME_SCHEDULED``, ``GAME_STARTED`` and ``GAME_FINAL``, which stand once sent;
 - a retracted event whose row comes back is appended again, as ``"<id>#<n>"``;
@@ -38,7 +39,8 @@ from adapters.play_by_play.sent_log import checked_log
 from domain.events import Schedule
 from domain.sports import REVISION_TYPES, STATUS_TYPES, EventType
 
-_CONTENT = ("event_type", "team_id", "player_id", "clock_seconds", "period", "description")
+_FIELDS = ("event_type", "team_id", "player_id", "clock_seconds", "period", "description")
+_CONTENT = (*_FIELDS, "assists")  # compared; a correction names each (None: unchanged)
 _LASTING = frozenset({EventType.GAME_SCHEDULED, EventType.GAME_STARTED, EventType.GAME_FINAL})
 _LIFECYCLE = STATUS_TYPES | {EventType.GAME_SCHEDULED}
 _SCHEDULE_FIELDS = tuple(f.name for f in fields(Schedule))
@@ -69,6 +71,7 @@ class _Log:
         if kind not in REVISION_TYPES:
             content = {key: native.get(key) for key in _CONTENT}
             content["description"] = content["description"] or ""
+            content["assists"] = list(content["assists"] or [])
             self.states[native["event_id"]] = _State(native, content)
             return
         target = self.states[native["references_event_id"]]
@@ -189,7 +192,7 @@ class _Reviser:
         state.revisions += 1
         target = state.native["event_id"]
         revision: dict[str, Any] = {
-            **{key: None for key in _CONTENT},
+            **{key: None for key in _FIELDS},
             "event_id": f"{target}:rev{state.revisions}",
             "game_id": state.native["game_id"],
             "sport": state.native["sport"],
@@ -199,7 +202,10 @@ class _Reviser:
             "references_event_id": target,
         }
         if changes is not None:
-            revision["correction"] = {key: changes.get(key) for key in _CONTENT}
+            correction = {key: changes.get(key) for key in _FIELDS}
+            if "assists" in changes:
+                correction["assists"] = changes["assists"]
+            revision["correction"] = correction
         self._append(revision)
 
     def _append(self, native: Mapping[str, Any], event_id: str | None = None) -> None:

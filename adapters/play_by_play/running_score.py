@@ -6,7 +6,8 @@ running score wins and the disagreement is explained by the smallest change to t
 
 1. The row's own scoring play (when it is the only one, and only its team's total is off)
    is re-typed to what the score moved by: a "2pt" that moved the score by 3 is a
-   ``THREE_POINTER``; a made shot that did not move it at all is a ``SHOT``.
+   ``THREE_POINTER``; a made shot that did not move it at all is a ``SHOT`` (and loses its
+   assists: a miss assists nothing).
 2. Otherwise each team whose total is off has its latest scoring play so far revised: an
    ``EVENT_RETRACTED`` when the gap takes all its points back, an ``EVENT_CORRECTED`` to the
    other field-goal type when the gap is the difference between a 2 and a 3.
@@ -89,6 +90,8 @@ class RunningScore:
         if new is None:
             return
         native["event_type"] = new.value
+        if new == EventType.SHOT:
+            native.pop("assists", None)
         self.scored[team].pop()
         if new != EventType.SHOT:
             self.scored[team].append((native["event_id"], new))

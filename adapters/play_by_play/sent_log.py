@@ -1,9 +1,9 @@
 """The native events already sent for a game, as a live adapter is handed them back.
 
 :func:`checked_log` makes sure ``previous`` is a native log of the game being converted
-(each event's fields of the right types, ids distinct, revisions referencing an earlier
-plain event), raising the adapter's error otherwise; :func:`sent_teams` only looks for its
-teams. Nothing here knows a provider.
+(each event's fields of the right types, ``assists`` a list of strings, ids distinct,
+revisions referencing an earlier plain event), raising the adapter's error otherwise;
+:func:`sent_teams` only looks for its teams. Nothing here knows a provider.
 """
 
 from __future__ import annotations
@@ -91,6 +91,13 @@ def _check_fields(values: Mapping[str, Any], where: str, error: type[ValueError]
         value = values.get(key)
         if value is not None and (not isinstance(value, wanted) or isinstance(value, bool)):
             raise error(f"{where}: {key!r} must be a {wanted.__name__} or null")
+    assists = values.get("assists")
+    if assists is not None and (
+        isinstance(assists, (str, bytes))
+        or not isinstance(assists, Sequence)
+        or not all(isinstance(player, str) for player in assists)
+    ):
+        raise error(f"{where}: 'assists' must be a list of player ids or null")
 
 
 def sent_teams(previous: object) -> tuple[str, str] | None:

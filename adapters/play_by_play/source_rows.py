@@ -17,6 +17,7 @@ class Play:
     """One native event a row gives (most rows give none or one).
 
     ``suffix`` tells apart the events of one row: the event id is the row's id plus it.
+    ``assists`` are the players the provider credits with assisting a scoring play.
     """
 
     kind: EventType
@@ -24,6 +25,7 @@ class Play:
     player_id: str | None = None
     description: str = ""
     suffix: str = ""
+    assists: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,9 @@ What it guarantees for any input that it does not refuse:
   after stoppage time: the 2nd half starts at 45:00).
 - One ``PERIOD_START`` / ``PERIOD_END`` per period, however many teams report it.
 - Goals: a "Shot" whose outcome is "Goal" is ``GOAL`` (``PENALTY_GOAL`` for a penalty,
-  ``SHOOTOUT_GOAL`` in period 5). An own goal is counted from "Own Goal For" only, as
+  ``SHOOTOUT_GOAL`` in period 5). A goal's ``assists`` (outside a shoot-out) is the player
+  of the "Pass" its ``shot.key_pass_id`` names, when that pass has ``pass.goal_assist``
+  true and is a teammate's. An own goal is counted from "Own Goal For" only, as
   ``OWN_GOAL`` whose ``team_id`` is the conceding team (the domain scores it for the
   other side); its player comes from the paired "Own Goal Against" when there is one.
 - Fouls, cards (from "Foul Committed" and "Bad Behaviour") and substitutions become

@@ -60,6 +60,7 @@ class _Builder:
         self.period_starts: set[int] = set()
         self.period_ends: dict[int, int] = {}  # period -> clock at its end
         self.used_against: set[str] = set()
+        self.by_id: dict[str, Event] = {}
 
     def build(
         self,
@@ -71,6 +72,7 @@ class _Builder:
         venue: str | None,
     ) -> list[dict[str, Any]]:
         self.writer.schedule(league=league, season=season, start_time=start_time, venue=venue)
+        self.by_id = {event.id: event for event in events}
         against = [event for event in events if event.type == "Own Goal Against"]
         for event in events:
             self._convert(event, against)
@@ -123,8 +125,26 @@ class _Builder:
         else:
             kind, label = EventType.GOAL, "Goal"
         self.writer.play(
-            event, kind, event.team, f"{label}: {event.who()}", player_id=event.player_id
+            event,
+            kind,
+            event.team,
+            f"{label}: {event.who()}",
+            player_id=event.player_id,
+            assists=self._assists(event, shot) if kind != EventType.SHOOTOUT_GOAL else (),
         )
+
+    def _assists(self, event: Event, shot: Mapping[str, Any]) -> tuple[str, ...]:
+        """The goal's assist: the player of the Pass its ``shot.key_pass_id`` names, when
+        that pass is a teammate's with ``pass.goal_assist`` true."""
+        key_pass = shot.get("key_pass_id")
+        found = self.by_id.get(key_pass) if isinstance(key_pass, str) else None
+        if found is None or found.type != "Pass" or found.team != event.team:
+            return ()
+        details = object_field(found.raw, "pass", found.where) or {}
+        passer = found.player_id
+        if details.get("goal_assist") is not True or passer is None or passer == event.player_id:
+            return ()
+        return (passer,)
 
     def _own_goal(self, event: Event, against: list[Event]) -> None:
         conceding = self._other(event.team)

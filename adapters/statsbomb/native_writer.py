@@ -59,8 +59,10 @@ class NativeEventWriter:
         *,
         player_id: str | None,
         suffix: str = "",
+        assists: tuple[str, ...] = (),
     ) -> None:
-        """Emit an in-play event built from ``event`` (GAME_STARTED first if not yet)."""
+        """Emit an in-play event built from ``event`` (GAME_STARTED first if not yet);
+        ``assists`` are written only when there are some."""
         if not self.started:
             self.started = True
             self._emit(
@@ -79,6 +81,8 @@ class NativeEventWriter:
             clock=event.clock,
             description=description,
         )
+        if assists:
+            self.out[-1]["assists"] = list(assists)
 
     def final(self, *, period: int, clock: int) -> None:
         """Emit GAME_FINAL (to be the last event) at the end of ``period``."""

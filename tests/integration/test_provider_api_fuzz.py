@@ -243,6 +243,7 @@ EVENT_FIELDS = {
     "schedule": "schedule?",
     "correction": "correction?",
     "provider": "id?",
+    "assists": "assists",
 }
 REQUIRED = ("event_id", "game_id", "sport", "sequence_number", "event_type")
 SCHEDULE_FIELDS = {
@@ -262,6 +263,7 @@ CORRECTION_FIELDS = {
     "clock_seconds": "clock?",
     "period": "period?",
     "description": "text?",
+    "assists": "assists?",
 }
 
 
@@ -299,6 +301,12 @@ def _value_problem(kind: str, value: Any) -> str | None:
         return None if _is_int(value, 0, 100_000) else "not a clock"
     if kind == "period":
         return None if _is_int(value, 1, 100) else "not a period"
+    if kind == "assists":
+        if not isinstance(value, list) or len(value) > 10:
+            return "not a list of at most 10 ids"
+        return next(
+            (f"[{i}] not an id" for i, v in enumerate(value) if _value_problem("id", v)), None
+        )
     if kind == "schedule":
         return _object_problem(value, SCHEDULE_FIELDS, ("home_team_id", "away_team_id"))
     if kind == "correction":
@@ -341,7 +349,27 @@ def event_problems(item: Any) -> list[str]:
         problems.append("a correction exactly on EVENT_CORRECTED")
     if reference is not None and reference == item["event_id"]:
         problems.append("an event cannot revise itself")
+    assists = item.get("assists") or []
+    if assists and kind not in ASSISTED.get(item["sport"], ()):
+        problems.append(f"no assists on a {kind} in {item['sport']}")
+    for listed, scorer in ((assists, item.get("player_id")), *_correction_assists(correction)):
+        if len(set(listed)) != len(listed) or scorer in listed:
+            problems.append("assists name each player once, and not the scorer")
     return problems
+
+
+# The scoring events that carry assists, by sport (what the README says).
+ASSISTED = {
+    "soccer": {"GOAL", "PENALTY_GOAL"},
+    "basketball": {"TWO_POINTER", "THREE_POINTER"},
+    "ice_hockey": {"GOAL"},
+}
+
+
+def _correction_assists(correction: Any) -> list[tuple[list[Any], Any]]:
+    if not isinstance(correction, dict) or not correction.get("assists"):
+        return []
+    return [(correction["assists"], correction.get("player_id"))]
 
 
 def _no_constants(name: str) -> Any:

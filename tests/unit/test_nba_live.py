@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from adapters.native_format import parse
 from adapters.nba_live import NbaLiveFormatError, convert
 from tests.converted_feeds import (
     check_converted_feed,
@@ -437,3 +438,40 @@ def test_corrupted_previous_is_refused_or_brought_up_to_date(cut: int, data: st.
     result = _convert_or_refuse(_with(actions), previous=previous)
     if result is not None:
         assert result[: len(previous)] == previous
+
+
+# ------------------------------------------------------------------------ assists
+def test_made_field_goals_carry_the_feeds_assists() -> None:
+    natives = convert(_feed())
+    totals: dict[str, int] = {}  # the feed's running assistTotal: its last one per player
+    for action in _actions():
+        if action.get("assistPersonId"):
+            totals[str(action["assistPersonId"])] = action["assistTotal"]
+    counted = Counter(player for e in natives for player in e.get("assists", ()))
+    assert dict(counted) == totals and sum(counted.values()) == 50
+    assert counted["201939"] == 10  # Stephen Curry
+    assert {e["event_type"] for e in natives if "assists" in e} == {"TWO_POINTER", "THREE_POINTER"}
+    by_id = {e["event_id"]: e for e in natives}
+    assert by_id[f"{GAME}:action:16"]["assists"] == ["203925"]  # "(J. Harris 1 AST)"
+    assert "assists" not in by_id[f"{GAME}:action:65"]
+    parsed = parse(json.dumps(natives).encode(), provider="nba")  # the native format takes it
+    assert sum(len(e.assists) for e in parsed) == 50
+
+
+def test_an_assist_added_or_taken_away_later_is_a_correction() -> None:
+    actions = _actions()[:60]
+    polled = copy.deepcopy(actions)
+    at = next(i for i, a in enumerate(polled) if a.get("assistPersonId"))
+    assister = str(polled[at].pop("assistPersonId"))  # the first poll had no assist yet
+    target = f"{GAME}:action:{polled[at]['actionNumber']}"
+    earlier = convert(_with(polled))
+    later = convert(_with(actions), previous=earlier)
+    added = later[len(earlier) :]
+    assert [(e["event_type"], e["references_event_id"]) for e in added] == [
+        ("EVENT_CORRECTED", target)
+    ]
+    assert added[0]["correction"]["assists"] == [assister]
+    again = convert(_with(polled), previous=later)  # and taken back
+    assert [e["correction"]["assists"] for e in again[len(later) :]] == [[]]
+    fixes = parse(json.dumps(again[len(earlier) :]).encode(), provider="nba")
+    assert [e.correction.assists for e in fixes if e.correction] == [(assister,), ()]

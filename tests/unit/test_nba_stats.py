@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from functools import cache
@@ -13,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from adapters.native_format import parse
 from adapters.nba_stats import NbaStatsFormatError, convert
 from tests.converted_feeds import (
     check_converted_feed,
@@ -384,3 +386,21 @@ def test_corrupted_summary_is_refused_or_agrees(data: st.DataObject) -> None:
     result = _convert_or_refuse(_with(_rows()[:60]), summary=summary)
     if result is not None:
         check_converted_feed(result)
+
+
+# ------------------------------------------------------------------------ assists
+def test_made_field_goals_carry_their_passer_as_the_assist() -> None:
+    headers, rows = _play_by_play()
+    running: dict[str, int] = {}  # "(Westbrook 11 AST)": the description's running count
+    for raw in rows:
+        row = dict(zip(headers, raw, strict=True))
+        words = f"{row['HOMEDESCRIPTION'] or ''} {row['VISITORDESCRIPTION'] or ''}"
+        found = re.search(r"\([^()]+ ([0-9]+) AST\)", words)
+        if row["EVENTMSGTYPE"] == 1 and found:
+            running[str(row["PLAYER2_ID"])] = int(found[1])
+    natives = convert(_answer())
+    counted = Counter(player for e in natives for player in e.get("assists", ()))
+    assert dict(counted) == running and sum(counted.values()) == 53
+    assert (counted["201566"], counted["202322"]) == (11, 15)  # Westbrook, John Wall
+    assert {e["event_type"] for e in natives if "assists" in e} == {"TWO_POINTER", "THREE_POINTER"}
+    assert sum(len(e.assists) for e in parse(json.dumps(natives).encode(), provider="nba")) == 53

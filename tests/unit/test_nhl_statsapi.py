@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from adapters.native_format import parse
 from adapters.nhl_statsapi import NhlStatsapiFormatError, convert
 from tests.converted_feeds import (
     check_converted_feed,
@@ -407,3 +408,32 @@ def test_corrupted_game_data_is_refused_or_converts(data: st.DataObject) -> None
     result = _convert_or_refuse(feed)
     if result is not None:
         check_converted_feed(result)
+
+
+# ------------------------------------------------------------------------ assists
+def test_goals_carry_their_assist_players_in_the_feeds_order() -> None:
+    natives = convert(_feed())
+    goals = [e for e in natives if e["event_type"] == "GOAL"]
+    expected = [  # each goal's players of playerType "Assist", from the data
+        [str(p["player"]["id"]) for p in play["players"] if p["playerType"] == "Assist"]
+        for play in _plays()
+        if play["result"]["eventTypeId"] == "GOAL"
+    ]
+    assert [e["assists"] for e in goals] == expected
+    assert goals[0]["assists"] == ["8474602", "8470543"]  # Rust's: Schultz, Kunitz
+    counted = Counter(player for e in natives for player in e.get("assists", ()))
+    assert sum(counted.values()) == 10 and counted["8470613"] == 2  # Brent Burns
+    assert all(e["event_type"] == "GOAL" for e in natives if "assists" in e)
+    assert sum(len(e.assists) for e in parse(json.dumps(natives).encode(), provider="nhl")) == 10
+
+
+def test_a_shootout_goal_has_no_assists() -> None:
+    feed = _feed()
+    plays = feed["liveData"]["plays"]["allPlays"]
+    goal = next(p for p in plays if p["result"]["eventTypeId"] == "GOAL")
+    shootout = copy.deepcopy(goal)
+    shootout["about"].update(eventIdx=99_999, period=5, periodType="SHOOTOUT")
+    plays.insert(len(plays) - 1, shootout)
+    natives = convert(feed)
+    (converted,) = [e for e in natives if e["event_type"] == "SHOOTOUT_GOAL"]
+    assert "assists" not in converted

@@ -39,6 +39,14 @@ def plain_dict(event: GameEvent) -> dict[str, Any]:
                 data[f.name] = {
                     k: v.value if isinstance(v, EventType) else v for k, v in asdict(value).items()
                 }
+                if f.name == "correction":  # its assists only when given, as a list
+                    given = data[f.name].pop("assists")
+                    if given is not None:
+                        data[f.name]["assists"] = list(given)
+            continue
+        if f.name == "assists":  # only when there are some (what events had before them)
+            if value:
+                data[f.name] = list(value)
             continue
         data[f.name] = value.value if isinstance(value, (Sport, EventType)) else value
     return data

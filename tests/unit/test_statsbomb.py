@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from adapters.native_format import parse
 from adapters.statsbomb import StatsBombFormatError, convert
 from domain.events import GameEvent
 from domain.scorekeeper import Scorekeeper
@@ -424,3 +425,58 @@ def test_well_formed_match_converts_and_every_event_is_recorded(
         e["event_type"] in ("GOAL", "PENALTY_GOAL", "SHOOTOUT_GOAL") for e in result
     )
     assert sum(kind == "OWN_GOAL" for kind, _ in goals.elements()) == own_goals_for
+
+
+# ------------------------------------------------------------------------ assists
+@pytest.mark.parametrize(("stem", "home", "away", "final"), MATCHES)
+def test_a_goal_assisted_by_a_goal_assist_pass_credits_its_passer(
+    stem: str, home: str, away: str, final: tuple[int, int]
+) -> None:
+    raw = _load(stem)
+    by_id = {e["id"]: e for e in raw}
+    expected = {  # the goal's event id -> the player of the pass it names, from the data
+        e["id"]: [str(by_id[e["shot"]["key_pass_id"]]["player"]["id"])]
+        for e in raw
+        if e["type"]["name"] == "Shot"
+        and e["shot"]["outcome"]["name"] == "Goal"
+        and by_id.get(e["shot"].get("key_pass_id"), {}).get("pass", {}).get("goal_assist")
+    }
+    natives = _converted(stem, home, away)
+    assisted = {e["event_id"]: e["assists"] for e in natives if "assists" in e}
+    assert assisted == expected
+    assert all(e["event_type"] == "GOAL" for e in natives if "assists" in e)
+    parsed = parse(json.dumps(natives).encode(), provider="statsbomb", max_events=5000)
+    assert sum(len(e.assists) for e in parsed) == len(expected)
+
+
+def test_the_real_assisters_of_the_three_matches() -> None:
+    found = {
+        stem: sorted(p for e in _converted(stem, home, away) for p in e.get("assists", ()))
+        for stem, home, away, _ in MATCHES
+    }
+    assert found == {
+        "3788741": ["7788"],  # Immobile for Insigne's 79th minute goal
+        "15986": ["6578", "8206"],  # Aday Benítez (Stuani), Vidal (Messi)
+        "barcelona-alaves": ["11392", "5246"],  # Arthur (Coutinho), Suárez (Messi)
+    }
+
+
+def test_a_key_pass_that_is_no_goal_assist_or_an_opponents_credits_none() -> None:
+    raw = [dict(e) for e in _load("3788741")]
+    goal = next(
+        e
+        for e in raw
+        if e["type"]["name"] == "Shot"
+        and e["shot"]["outcome"]["name"] == "Goal"
+        and e["shot"].get("key_pass_id")
+    )
+    key_pass = next(e for e in raw if e["id"] == goal["shot"]["key_pass_id"])
+    key_pass["pass"] = {**key_pass["pass"], "goal_assist": False}
+    assert not any(
+        "assists" in e for e in convert(raw, game_id="g", home_team="Turkey", away_team="Italy")
+    )
+    key_pass["pass"] = {**key_pass["pass"], "goal_assist": True}
+    key_pass["team"] = next(e["team"] for e in raw if e["team"] != goal["team"])
+    assert not any(
+        "assists" in e for e in convert(raw, game_id="g", home_team="Turkey", away_team="Italy")
+    )
