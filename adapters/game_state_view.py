@@ -22,6 +22,7 @@ from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRe
 
 from domain.scoreboard import Scoreboard
 from domain.scoreboard_record import (
+    WrittenBoards,
     scoreboard_from_record,
     scoreboard_json,
     scoreboard_to_record,
@@ -89,6 +90,7 @@ class SQLiteGameStateView(SQLiteTrackingRecorder):
     def __init__(self, datastore: SQLiteDatastore) -> None:
         super().__init__(datastore)
         self._mirror = _PublicMirror()
+        self._written = WrittenBoards()  # a board read back as written is not decoded
 
     def construct_create_table_statements(self) -> list[str]:
         statements = super().construct_create_table_statements()
@@ -113,6 +115,9 @@ class SQLiteGameStateView(SQLiteTrackingRecorder):
         self._mirror.put(boards)
 
     def _write(self, c: SQLiteCursor, boards: Mapping[str, Scoreboard]) -> None:
+        texts = {game_id: scoreboard_json(b) for game_id, b in boards.items()}
+        for b in boards.values():
+            self._written.wrote(b, texts[b.game_id])
         c.executemany(
             "INSERT INTO game_states (game_id, status, version, public, board)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (game_id) DO UPDATE SET"
@@ -124,7 +129,7 @@ class SQLiteGameStateView(SQLiteTrackingRecorder):
                     b.status,
                     b.version,
                     json.dumps(b.public()),
-                    scoreboard_json(b),
+                    texts[game_id],
                 )
                 for game_id, b in boards.items()
             ],
@@ -134,7 +139,7 @@ class SQLiteGameStateView(SQLiteTrackingRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT board FROM game_states WHERE game_id = ?", (game_id,))
             row = c.fetchone()
-        return scoreboard_from_record(json.loads(row[0])) if row else None
+        return self._written.decode(game_id, row[0]) if row else None
 
     def boards(self, game_ids: Collection[str]) -> dict[str, Scoreboard]:
         found: dict[str, Scoreboard] = {}
@@ -147,7 +152,7 @@ class SQLiteGameStateView(SQLiteTrackingRecorder):
                     f"SELECT game_id, board FROM game_states WHERE game_id IN ({marks})", chunk
                 )
                 for game_id, board in c.fetchall():
-                    found[game_id] = scoreboard_from_record(json.loads(board))
+                    found[game_id] = self._written.decode(game_id, board)
         return found
 
     def state(self, game_id: str) -> dict[str, Any] | None:

@@ -26,7 +26,12 @@ from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRe
 
 from domain.held_notifications import GameHold, Scheduled
 from domain.push import PushNotification
-from domain.scoreboard_record import scoreboard_from_record, scoreboard_to_record
+from domain.scoreboard_record import (
+    WrittenBoards,
+    scoreboard_from_record,
+    scoreboard_json,
+    scoreboard_to_record,
+)
 from projections.notifier import NotifierGame, ReleasedMeanwhile
 
 _SQLITE_PARAMETERS = 500  # bound parameters per statement (SQLite allows 999 at least)
@@ -114,6 +119,10 @@ class SQLiteNotifierStore(SQLiteTrackingRecorder):
     """Tables ``notifier_games``, ``notifier_outbox``, ``notifier_release`` (the release
     clock) and the library's ``tracking``."""
 
+    def __init__(self, datastore: SQLiteDatastore) -> None:
+        super().__init__(datastore)
+        self._written = WrittenBoards()  # a board read back as written is not decoded
+
     def construct_create_table_statements(self) -> list[str]:
         statements = super().construct_create_table_statements()
         statements += [
@@ -142,6 +151,9 @@ class SQLiteNotifierStore(SQLiteTrackingRecorder):
             self._insert_tracking(c, tracking)
             if cancelled:
                 self._cancel(c, list(cancelled))
+            texts = {game_id: scoreboard_json(g.board) for game_id, g in games.items()}
+            for g in games.values():
+                self._written.wrote(g.board, texts[g.board.game_id])
             c.executemany(
                 "INSERT INTO notifier_games (game_id, board, hold) VALUES (?, ?, ?)"
                 " ON CONFLICT (game_id) DO UPDATE SET board = excluded.board,"
@@ -149,7 +161,7 @@ class SQLiteNotifierStore(SQLiteTrackingRecorder):
                 [
                     (
                         game_id,
-                        json.dumps(scoreboard_to_record(g.board)),
+                        texts[game_id],
                         json.dumps(g.hold.to_record()),
                     )
                     for game_id, g in games.items()
@@ -196,8 +208,9 @@ class SQLiteNotifierStore(SQLiteTrackingRecorder):
                     chunk,
                 )
                 for game_id, board, hold in c.fetchall():
-                    found[game_id] = notifier_game_from_record(
-                        {"board": json.loads(board), "hold": json.loads(hold)}
+                    found[game_id] = NotifierGame(
+                        self._written.decode(game_id, board),
+                        GameHold.from_record(json.loads(hold) or {}),
                     )
         return found
 

@@ -6,20 +6,24 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from domain.player_stats import SPORT_STATS, Contribution, PlayerLine, SeasonLine
+from domain.scoreboard import Scoreboard
 from domain.scoreboard_record import scoreboard_from_record
 from projections.player_stats import PlayerStatsGame
 
 
 def game_from_rows(
-    board: Mapping[str, Any], counted: Mapping[str, Any] | None, lines: Iterable[Mapping[str, Any]]
+    board: Mapping[str, Any] | Scoreboard,
+    counted: Mapping[str, Any] | None,
+    lines: Iterable[Mapping[str, Any]],
 ) -> PlayerStatsGame:
-    """A stored game from its board record, counted record and per-game line rows."""
+    """A stored game from its board (or the board's record), counted record and per-game
+    line rows."""
     decoded = {
         row["player_id"]: PlayerLine(row["player_id"], row["team_id"], dict(row["stats"]))
         for row in sorted(lines, key=lambda row: str(row["player_id"]))
     }
     return PlayerStatsGame(
-        scoreboard_from_record(dict(board)),
+        board if isinstance(board, Scoreboard) else scoreboard_from_record(dict(board)),
         decoded,
         Contribution.from_record(counted) if counted else None,
     )

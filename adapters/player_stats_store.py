@@ -31,8 +31,8 @@ from adapters.player_stats_records import (
     leader_entries,
     player_answer,
 )
-from domain.player_stats import SPORT_STATS, SeasonLine, ranked
-from domain.scoreboard_record import scoreboard_json, scoreboard_to_record
+from domain.player_stats import SPORT_STATS, Contribution, SeasonLine, ranked
+from domain.scoreboard_record import WrittenBoards, scoreboard_json, scoreboard_to_record
 from projections.player_stats import PlayerStatsGame, game_line_rows
 
 _SQLITE_PARAMETERS = 500  # bound parameters per statement (SQLite allows 999 at least)
@@ -84,6 +84,11 @@ class MemoryPlayerStatsStore(POPOTrackingRecorder):
         found = {game_id: self.game(game_id) for game_id in game_ids}
         return {game_id: game for game_id, game in found.items() if game is not None}
 
+    def counted(self, game_ids: Collection[str]) -> dict[str, Contribution | None]:
+        with self._database_lock:
+            found = {g: self._games[g]["counted"] for g in game_ids if g in self._games}
+        return {g: Contribution.from_record(c) if c else None for g, c in found.items()}
+
     def season_line(self, league: str, season: str, player_id: str) -> SeasonLine | None:
         with self._database_lock:
             record = self._seasons.get((league, season, player_id))
@@ -130,6 +135,10 @@ class SQLitePlayerStatsStore(SQLiteTrackingRecorder):
     """Tables ``player_stats_games``, ``player_game_stats``, ``player_season_stats``,
     ``player_season_leaders`` and the library's ``tracking``."""
 
+    def __init__(self, datastore: SQLiteDatastore) -> None:
+        super().__init__(datastore)
+        self._written = WrittenBoards()  # a board read back as written is not decoded
+
     def construct_create_table_statements(self) -> list[str]:
         statements = super().construct_create_table_statements()
         statements += [
@@ -172,6 +181,9 @@ class SQLitePlayerStatsStore(SQLiteTrackingRecorder):
             self._write_seasons(c, seasons)
 
     def _write_games(self, c: SQLiteCursor, games: Mapping[str, PlayerStatsGame]) -> None:
+        texts = {game_id: scoreboard_json(g.board) for game_id, g in games.items()}
+        for g in games.values():
+            self._written.wrote(g.board, texts[g.board.game_id])
         c.executemany(
             "INSERT INTO player_stats_games (game_id, league, season, status, counted, board)"
             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (game_id) DO UPDATE SET"
@@ -184,7 +196,7 @@ class SQLitePlayerStatsStore(SQLiteTrackingRecorder):
                     g.board.schedule.season,
                     g.board.status,
                     json.dumps(g.counted.to_record()) if g.counted else None,
-                    scoreboard_json(g.board),
+                    texts[game_id],
                 )
                 for game_id, g in games.items()
             ],
@@ -255,7 +267,7 @@ class SQLitePlayerStatsStore(SQLiteTrackingRecorder):
         )
         board, counted = found[0]
         return game_from_rows(
-            json.loads(board),
+            self._written.decode(game_id, board),
             json.loads(counted) if counted else None,
             [{"player_id": p, "team_id": t, "stats": json.loads(s)} for p, t, s in lines],
         )
@@ -285,10 +297,25 @@ class SQLitePlayerStatsStore(SQLiteTrackingRecorder):
                     )
         return {
             g: game_from_rows(
-                json.loads(board), json.loads(counted) if counted else None, lines.get(g, [])
+                self._written.decode(g, board),
+                json.loads(counted) if counted else None,
+                lines.get(g, []),
             )
             for g, (board, counted) in rows.items()
         }
+
+    def counted(self, game_ids: Collection[str]) -> dict[str, Contribution | None]:
+        ids, found = list(game_ids), {}
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(ids), _SQLITE_PARAMETERS):
+                chunk = ids[start : start + _SQLITE_PARAMETERS]
+                marks = ", ".join("?" * len(chunk))
+                c.execute(
+                    f"SELECT game_id, counted FROM player_stats_games WHERE game_id IN ({marks})",
+                    chunk,
+                )
+                found.update(c.fetchall())
+        return {g: Contribution.from_record(json.loads(c)) if c else None for g, c in found.items()}
 
     def season_line(self, league: str, season: str, player_id: str) -> SeasonLine | None:
         found = self._all(

@@ -26,6 +26,7 @@ from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
 from domain.scoreboard_record import (
+    WrittenBoards,
     scoreboard_from_record,
     scoreboard_json,
     scoreboard_to_record,
@@ -113,6 +114,7 @@ class SQLiteStandingsStore(SQLiteTrackingRecorder):
     def __init__(self, datastore: SQLiteDatastore) -> None:
         super().__init__(datastore)
         self._mirror = _PublicMirror()
+        self._written = WrittenBoards()  # a board read back as written is not decoded
 
     def construct_create_table_statements(self) -> list[str]:
         statements = super().construct_create_table_statements()
@@ -145,6 +147,9 @@ class SQLiteStandingsStore(SQLiteTrackingRecorder):
         self._mirror.put(tables)
 
     def _write_games(self, c: SQLiteCursor, games: Mapping[str, StandingsGame]) -> None:
+        texts = {game_id: scoreboard_json(g.board) for game_id, g in games.items()}
+        for g in games.values():
+            self._written.wrote(g.board, texts[g.board.game_id])
         c.executemany(
             "INSERT INTO standings_games (game_id, league, season, status, counted, board)"
             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (game_id) DO UPDATE SET"
@@ -157,7 +162,7 @@ class SQLiteStandingsStore(SQLiteTrackingRecorder):
                     g.board.schedule.season,
                     g.board.status,
                     json.dumps(g.counted.to_record()) if g.counted else None,
-                    scoreboard_json(g.board),
+                    texts[game_id],
                 )
                 for game_id, g in games.items()
             ],
@@ -188,7 +193,7 @@ class SQLiteStandingsStore(SQLiteTrackingRecorder):
             row = c.fetchone()
         if row is None:
             return None
-        return _game_from_row(row[0], row[1])
+        return self._game_from_row(game_id, row[0], row[1])
 
     def games(self, game_ids: Collection[str]) -> dict[str, StandingsGame]:
         found: dict[str, StandingsGame] = {}
@@ -203,7 +208,7 @@ class SQLiteStandingsStore(SQLiteTrackingRecorder):
                     chunk,
                 )
                 for game_id, board, counted in c.fetchall():
-                    found[game_id] = _game_from_row(board, counted)
+                    found[game_id] = self._game_from_row(game_id, board, counted)
         return found
 
     def table(self, league: str, season: str) -> Table | None:
@@ -218,12 +223,12 @@ class SQLiteStandingsStore(SQLiteTrackingRecorder):
     def standings(self, league: str, season: str) -> dict[str, Any] | None:
         return self._mirror.get(league, season)
 
-
-def _game_from_row(board: str, counted: str | None) -> StandingsGame:
-    """A game from the JSON text of its SQLite row."""
-    return game_from_record(
-        {"board": json.loads(board), "counted": json.loads(counted) if counted else None}
-    )
+    def _game_from_row(self, game_id: str, board: str, counted: str | None) -> StandingsGame:
+        """A game from the JSON text of its SQLite row (= :func:`game_from_record`)."""
+        return StandingsGame(
+            self._written.decode(game_id, board),
+            GameResult.from_record(json.loads(counted)) if counted else None,
+        )
 
 
 def open_sqlite_standings_store(path: str) -> SQLiteStandingsStore:

@@ -116,6 +116,58 @@ def fold_together(
         return [f.finish(boards, position) for f in folds]
 
 
+class FoldedGroup:
+    """Several projections of games followed as one (one follower, one thread): each
+    batch is folded once for all the members at the same position
+    (:func:`fold_together`: one board per game, each board's record made once).
+
+    Guarantees:
+    - Each member is fed exactly the notifications of the batch after its own stored
+      position (members behind the others, e.g. after a crash between two members'
+      saves, catch up alone), and saves them with its own tracking position, as it
+      would followed alone; the group's :meth:`position` is the lowest of them.
+    - Members at the same position fold together, the lowest position first; if one
+      raises, those that have saved keep their part, and every member's position is
+      read from its store again on the next batch.
+    - :meth:`process` returns what the members returned, concatenated in order.
+    """
+
+    def __init__(self, name: str, members: Sequence[FoldingProjection]) -> None:
+        self.name = name
+        self.members = list(members)
+        self._positions: list[int] | None = None  # the members' own, once read
+
+    def position(self) -> int:
+        self._positions = [m.position() for m in self.members]
+        return min(self._positions)
+
+    def process(self, batch: Sequence[tuple[Any, int]]) -> list[Any]:
+        if not batch:
+            return []
+        positions = self._positions
+        if positions is None:
+            self.position()
+            positions = self._positions
+            assert positions is not None
+        self._positions = None  # until every member has saved
+        first, end = batch[0][1], batch[-1][1]
+        parts: dict[int, list[int]] = {}  # position -> members there
+        for index, after in enumerate(positions):
+            if after < end:
+                parts.setdefault(after, []).append(index)
+        recorded = game_events(batch)
+        done: list[Sequence[Any] | None] = [None] * len(self.members)
+        for after, indexes in sorted(parts.items()):
+            whole = after < first
+            part = batch if whole else [item for item in batch if item[1] > after]
+            shared = recorded if whole else [r for r in recorded if r[1] > after]
+            members = [self.members[i] for i in indexes]
+            for index, result in zip(indexes, fold_together(members, part, shared), strict=True):
+                done[index] = result
+        self._positions = [max(after, end) for after in positions]
+        return [item for result in done if result is not None for item in result]
+
+
 class BoardsOnly:
     """A BatchFold base for a projection that needs nothing per event."""
 
@@ -129,6 +181,7 @@ class BoardsOnly:
 __all__ = [
     "BatchFold",
     "BoardsOnly",
+    "FoldedGroup",
     "FoldingProjection",
     "Recorded",
     "fold_together",

@@ -98,6 +98,28 @@ class PlayerStatsGames(Protocol):
     def games(self, game_ids: Collection[str]) -> dict[str, PlayerStatsGame]: ...
 
 
+@runtime_checkable
+class PlayerStatsCounted(Protocol):
+    """The read of what the games' seasons hold, alone (no boards, no lines).
+
+    Guarantees: :meth:`counted` returns, for the ids that have a stored game, the
+    ``counted`` of the game :meth:`PlayerStatsStore.game` would return (unknown ids are
+    absent), from committed rows, in one query per batch.
+    """
+
+    def counted(self, game_ids: Collection[str]) -> dict[str, Contribution | None]: ...
+
+
+def stored_counted(
+    store: PlayerStatsStore, game_ids: Collection[str]
+) -> dict[str, Contribution | None]:
+    """The stored games' ``counted`` among ``game_ids``: by :meth:`PlayerStatsCounted.counted`
+    if the store has it, else from :func:`stored_games`."""
+    if isinstance(store, PlayerStatsCounted):
+        return store.counted(game_ids)
+    return {game_id: game.counted for game_id, game in stored_games(store, game_ids).items()}
+
+
 def stored_games(store: PlayerStatsStore, game_ids: Collection[str]) -> dict[str, PlayerStatsGame]:
     """The stored games among ``game_ids``: in one read if the store has
     :meth:`PlayerStatsGames.games`, else one :meth:`PlayerStatsStore.game` per id."""
@@ -141,31 +163,35 @@ class PlayerStatsProjection:
         return list(fold_together([self], batch)[0])
 
     def begin(self, game_ids: Collection[str]) -> _PlayerStatsFold:
-        """The fold of one batch (projections/board_fold.py): its games read at once."""
-        return _PlayerStatsFold(self, stored_games(self.store, game_ids))
+        """The fold of one batch (projections/board_fold.py): its games' stored boards
+        are read only if it is asked for them (folded with others, another projection
+        gives them), and then with what their seasons hold, at once."""
+        return _PlayerStatsFold(self, game_ids)
 
 
 class _PlayerStatsFold(BoardsOnly):
     """One batch of the player stats: nothing per event; at the end, each touched
     game's lines and contribution from its board."""
 
-    def __init__(
-        self, projection: PlayerStatsProjection, stored: Mapping[str, PlayerStatsGame]
-    ) -> None:
-        self.projection, self.stored = projection, stored
+    def __init__(self, projection: PlayerStatsProjection, game_ids: Collection[str]) -> None:
+        self.projection, self.game_ids = projection, game_ids
+        self.counted: dict[str, Contribution | None] | None = None
 
     def stored_boards(self) -> dict[str, Scoreboard]:
-        return {game_id: game.board for game_id, game in self.stored.items()}
+        stored = stored_games(self.projection.store, self.game_ids)
+        self.counted = {game_id: game.counted for game_id, game in stored.items()}
+        return {game_id: game.board for game_id, game in stored.items()}
 
     def finish(self, boards: Mapping[str, Scoreboard], position: int) -> list[SeasonLine]:
-        store, stored = self.projection.store, self.stored
+        store, counted = self.projection.store, self.counted
+        if counted is None:
+            counted = stored_counted(store, self.game_ids) if boards else {}
         seasons = _Seasons(store)
         games: dict[str, PlayerStatsGame] = {}
         for game_id, board in boards.items():
             lines = game_lines(board)
             new = contribution_of(board, lines)
-            before = stored.get(game_id)
-            old = before.counted if before else None
+            old = counted.get(game_id)
             if new != old:
                 if old is not None:
                     seasons.apply(old, -1)

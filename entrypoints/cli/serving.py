@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import secrets
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from entrypoints.cli.options import Commands, server_options, settings_from_args
+from entrypoints.garbage_collection import (
+    FULL_COLLECTION_EVERY,
+    SWITCH_INTERVAL,
+    LongLivedSetAside,
+)
 from entrypoints.settings import ROLES, Settings
 
 if TYPE_CHECKING:
@@ -88,25 +92,22 @@ def run_under_uvicorn(settings: Settings, log_level: str, side_task: Any = None)
     check_services(settings)
     services = build(settings)
     config = uvicorn_config(settings, create_app(services), services.near_cache, log_level)
-    # What start-up built lives as long as the process: freeze it so that no collection of
-    # the oldest generation walks it again (full collections measured 53-87 ms before, 12-28
-    # after, at 200 events/s embedded: BENCHMARKS.md, section 2).
-    gc.collect()
-    gc.freeze()
+    collector = LongLivedSetAside()
+    collector.install()
     # The recorder and the followers run on threads of their own: a thread waiting for the
     # GIL (the event loop, with a fan's write) gets it within 1 ms instead of 5.
-    sys.setswitchinterval(0.001)
+    sys.setswitchinterval(SWITCH_INTERVAL)
     server = uvicorn.Server(config)
 
     async def main_task() -> None:
-        if side_task is None:
-            await server.serve()
-            return
-        runner = asyncio.create_task(side_task(server))
+        sides = [asyncio.create_task(collector.collect_fully_every(FULL_COLLECTION_EVERY))]
+        if side_task is not None:
+            sides.append(asyncio.create_task(side_task(server)))
         try:
             await server.serve()
         finally:
-            runner.cancel()
+            for side in sides:
+                side.cancel()
 
     try:
         # uvicorn's own loop choice (uvloop when installed): asyncio.run would force the
@@ -114,6 +115,7 @@ def run_under_uvicorn(settings: Settings, log_level: str, side_task: Any = None)
         with asyncio.Runner(loop_factory=config.get_loop_factory()) as loop_runner:
             loop_runner.run(main_task())
     finally:
+        collector.remove()
         services.close()
     return 0
 

@@ -17,6 +17,7 @@ from entrypoints.composition.notifications import build_notifications
 from entrypoints.composition.services import DEVICE_ROLES, WORKERS, Services
 from entrypoints.composition.wiring import scorekeeper_env, wire
 from entrypoints.settings import Settings
+from projections.board_fold import FoldedGroup
 from projections.follower import LogFollower
 from projections.game_state import GameStateView
 from projections.player_stats import PlayerStatsProjection, PlayerStatsStore
@@ -164,19 +165,8 @@ def build_embedded(settings: Settings) -> Services:
 
 
 def _add_standings(services: Services, standings: StandingsStore) -> None:
-    """The standings read model: served by every role, projected by the projector role."""
+    """The standings read model: served by every role (projected: :func:`_follow_boards`)."""
     services.standings = standings
-    settings, scorekeeper = services.settings, services.scorekeeper
-    if "projector" not in WORKERS[settings.role]:
-        return
-    lock = None
-    if settings.database_url:
-        from adapters.postgres_advisory_lock import AdvisoryLock
-
-        lock = AdvisoryLock(settings.database_url, "scoreline:standings")
-    projection = StandingsProjection(standings, scorekeeper.name)
-    follower = LogFollower(scorekeeper, projection, linger=OFF_PATH_LINGER)
-    services.read_models.append(("standings", follower, lock))
 
 
 def _add_player_stats(services: Services, store: PlayerStatsStore) -> None:
@@ -189,17 +179,32 @@ def _add_player_stats(services: Services, store: PlayerStatsStore) -> None:
     assert services.standings is not None, "add the standings first"
     cache = EarlyExpirationCache[Answer](TTL_SECONDS)
     services.leaderboards = Leaderboards(store, services.standings, cache)
+    _follow_boards(services)
+
+
+def _follow_boards(services: Services) -> None:
+    """The projector role's followers of the standings and the player stats. With
+    PostgreSQL, one each, under its own writer lock (projectors may be several). Without
+    (embedded, in memory: one process), one follower for both, one thread and one fold
+    of each batch (they fold the same boards): half the boards read, folded and turned
+    into records."""
     settings, scorekeeper = services.settings, services.scorekeeper
     if "projector" not in WORKERS[settings.role]:
         return
-    lock = None
-    if settings.database_url:
-        from adapters.postgres_advisory_lock import AdvisoryLock
+    assert services.standings is not None and services.player_stats is not None
+    standings = StandingsProjection(services.standings, scorekeeper.name)
+    player_stats = PlayerStatsProjection(services.player_stats, scorekeeper.name)
+    if not settings.database_url:
+        group = FoldedGroup("standings+player_stats", [standings, player_stats])
+        follower = LogFollower(scorekeeper, group, linger=OFF_PATH_LINGER)
+        services.read_models.append((group.name, follower, None))
+        return
+    from adapters.postgres_advisory_lock import AdvisoryLock
 
-        lock = AdvisoryLock(settings.database_url, "scoreline:player_stats")
-    projection = PlayerStatsProjection(store, scorekeeper.name)
-    follower = LogFollower(scorekeeper, projection, linger=OFF_PATH_LINGER)
-    services.read_models.append(("player_stats", follower, lock))
+    for projection in (standings, player_stats):
+        lock = AdvisoryLock(settings.database_url, f"scoreline:{projection.name}")
+        follower = LogFollower(scorekeeper, projection, linger=OFF_PATH_LINGER)
+        services.read_models.append((projection.name, follower, lock))
 
 
 def _add_near_cache(services: Services) -> None:

@@ -62,6 +62,8 @@ def test_real_assists_reach_player_stats_and_leaderboards(live_server: LiveServe
     assert (board[0]["player_id"], board[0]["value"]) == (CURRY, 10)
     assert sum(x["value"] for x in board) == 50  # every assist action of the feed
 
+    # (the leaderboard is cached for 60 s: read it once the game's season lines are in)
+    wait_json(live_server, f"/players/{BURNS}/stats?season=2015-16", lambda p: bool(p["seasons"]))
     hockey = get(live_server, "/leaderboards/nhl/2015-16/assists?limit=100").json()["leaders"]
     assert (hockey[0]["player_id"], hockey[0]["value"], hockey[0]["team_id"]) == (BURNS, 2, "28")
     assert sum(x["value"] for x in hockey) == 10

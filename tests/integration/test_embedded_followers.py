@@ -1,0 +1,26 @@
+"""How the embedded process follows its read models: the game states alone (the fans'
+path: no linger), and the standings and player stats as one lingering group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from entrypoints.composition import build
+from entrypoints.settings import Settings
+from projections.board_fold import FoldedGroup
+
+
+def test_the_embedded_followers(tmp_path: Path) -> None:
+    services = build(Settings(data_dir=tmp_path))
+    try:
+        assert services.follower.linger == 0
+        [(name, group, lock)] = services.read_models
+        assert name == "standings+player_stats"
+        assert isinstance(group.projection, FoldedGroup) and lock is None
+        assert [m.name for m in group.projection.members] == ["standings", "player_stats"]
+        assert services.notifications is not None
+        notifier = services.notifications.notifier
+        assert notifier is not None
+        assert group.linger > 0 and notifier.linger > 0
+    finally:
+        services.close()
