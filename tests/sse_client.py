@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -35,6 +37,7 @@ class SSEReader:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._lock = threading.Lock()
+        self._socket: socket.socket | None = None  # of the stream being read
 
     def start(self) -> SSEReader:
         self._thread.start()
@@ -43,7 +46,14 @@ class SSEReader:
         return self
 
     def stop(self) -> None:
+        """Stop reading now: the stream's socket is shut down, so a read waiting for
+        the next frame returns at once."""
         self._stop.set()
+        with self._lock:
+            reading = self._socket
+        if reading is not None:
+            with contextlib.suppress(OSError):
+                reading.shutdown(socket.SHUT_RDWR)
         self._thread.join(5)
 
     def _run(self) -> None:
@@ -51,6 +61,8 @@ class SSEReader:
             try:
                 self._read_once()
             except BaseException as error:  # reported through .error and the waiting test
+                if self._stop.is_set():
+                    return
                 if not self.reconnect:
                     self.error = error
                     self.connected.set()
@@ -68,6 +80,10 @@ class SSEReader:
             client.stream("GET", self.url, headers=headers) as response,
         ):
             response.raise_for_status()
+            with self._lock:
+                self._socket = response.extensions["network_stream"].get_extra_info("socket")
+            if self._stop.is_set():
+                return
             self.connections += 1
             self.connected.set()
             event, event_id = "message", None

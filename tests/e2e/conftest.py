@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,7 @@ import httpx
 import pytest
 
 from entrypoints.feed_push import signed_headers
+from tests.e2e.statsbomb_feeds import convert
 
 PROVIDER, SECRET, ADMIN = "e2e", "e2e-secret", "e2e-admin"
 BACKUP, BACKUP_SECRET = "e2e-backup", "e2e-backup-secret"
@@ -127,3 +131,30 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     server = LiveServer(tmp_path / "data", free_port()).start()
     yield server
     server.stop()
+
+
+Match = tuple[str, str, str, str]  # (shared-data file id, game id, home team, away team)
+
+
+class ConvertedFeeds:
+    """StatsBomb matches as native events (:func:`convert`, i.e. ``scoreline feed
+    convert``), each converted once per session and the first time in parallel; every
+    call gets its own copy."""
+
+    def __init__(self) -> None:
+        self._feeds: dict[Match, list[dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, matches: Sequence[Match]) -> dict[str, list[dict[str, Any]]]:
+        with self._lock:
+            missing = [m for m in dict.fromkeys(matches) if m not in self._feeds]
+            if missing:
+                with ThreadPoolExecutor(len(missing)) as pool:
+                    feeds = list(pool.map(lambda m: convert(*m), missing))
+                self._feeds.update(zip(missing, feeds, strict=True))
+            return {m[1]: copy.deepcopy(self._feeds[m]) for m in matches}
+
+
+@pytest.fixture(scope="session")
+def converted_feeds() -> ConvertedFeeds:
+    return ConvertedFeeds()

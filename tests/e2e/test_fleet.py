@@ -16,8 +16,8 @@ import httpx
 import psycopg
 import pytest
 
+from tests.e2e.conftest import ConvertedFeeds
 from tests.e2e.fleet import Fleet
-from tests.e2e.statsbomb_feeds import convert
 from tests.sse_client import SSEReader
 
 MATCHES = [
@@ -38,11 +38,13 @@ def fleet(
     f.stop()
 
 
-def test_fleet_survives_kill_minus_nine_with_nothing_lost_or_doubled(fleet: Fleet) -> None:
-    feeds = {g: convert(f, g, h, a) for f, g, h, a, _ in MATCHES}
+def test_fleet_survives_kill_minus_nine_with_nothing_lost_or_doubled(
+    fleet: Fleet, converted_feeds: ConvertedFeeds
+) -> None:
     for role, count in (("ingest", 2), ("recorder", 2), ("projector", 1), ("gateway", 2)):
         for _ in range(count):
             fleet.add(role)
+    feeds = converted_feeds([m[:4] for m in MATCHES])  # while the fleet starts
     fleet.wait_healthy()
     ingest, gateways = fleet.of("ingest"), fleet.of("gateway")
     for events in feeds.values():

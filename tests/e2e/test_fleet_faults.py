@@ -7,7 +7,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -44,24 +44,33 @@ def game(game_id: str, goals: int) -> list[dict[str, Any]]:
     return events
 
 
-@pytest.fixture
-def fleet_factory(postgres_url: str, kafka_bootstrap: str, tmp_path: Path) -> Iterator[Any]:
-    made: list[Fleet] = []
+@dataclass
+class FaultyFleet:
+    """One fleet (ingest, recorder, projector, gateway) on a Redis and a broker of its
+    own, to kill and pause; shared by this module's tests, each on games of its own,
+    each leaving both services running."""
 
-    def make(redis_url: str, bootstrap: str | None = None, prefix: str | None = None) -> Fleet:
-        f = Fleet(postgres_url, redis_url, bootstrap or kafka_bootstrap, tmp_path)
-        if prefix is not None:
-            f.redis_prefix = prefix
+    fleet: Fleet
+    redis: PrivateRedis
+    broker: Tansu
+
+
+@pytest.fixture(scope="module")
+def faulty(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultyFleet]:
+    redis, broker = PrivateRedis().start(), Tansu().start()
+    f = Fleet(postgres_url, redis.url, broker.bootstrap, tmp_path_factory.mktemp("faults"))
+    try:
         f.upgrade()
         for role in ("ingest", "recorder", "projector", "gateway"):
             f.add(role)
         f.wait_healthy()
-        made.append(f)
-        return f
-
-    yield make
-    for f in made:
+        yield FaultyFleet(f, redis, broker)
+    finally:
         f.stop()
+        if broker.process is not None:
+            os.kill(broker.process.pid, signal.SIGCONT)
+        broker.stop()
+        redis.kill()
 
 
 def wait_version(fleet: Fleet, game_id: str, version: int, timeout: float = 90) -> dict[str, Any]:
@@ -75,10 +84,9 @@ def wait_version(fleet: Fleet, game_id: str, version: int, timeout: float = 90) 
     raise AssertionError(f"{game_id} never reached version {version}: {state}")
 
 
-def test_redis_restarted_mid_game_no_fan_misses_an_update(fleet_factory: Any) -> None:
-    redis = PrivateRedis().start()
+def test_redis_restarted_mid_game_no_fan_misses_an_update(faulty: FaultyFleet) -> None:
+    fleet, redis = faulty.fleet, faulty.redis
     try:
-        fleet = fleet_factory(redis.url)
         events = game("redis-restart", goals=6)
         ingest, gateway = fleet.of("ingest")[0], fleet.of("gateway")[0]
         fleet.push(ingest, events[:1])
@@ -100,23 +108,32 @@ def test_redis_restarted_mid_game_no_fan_misses_an_update(fleet_factory: Any) ->
         assert versions == list(range(2, len(events) + 1)), "every update once, in order"
         fan.stop()
     finally:
-        redis.kill()
+        if redis.process is None:  # back for the module's next test
+            redis.start()
 
 
 def test_broker_briefly_away_providers_get_503_and_nothing_accepted_is_lost(
-    fleet_factory: Any, redis_service: tuple[str, str]
+    faulty: FaultyFleet,
 ) -> None:
-    broker = Tansu().start()
+    fleet, broker = faulty.fleet, faulty.broker
+    assert broker.process is not None
+    pid = broker.process.pid
     try:
-        fleet = fleet_factory(redis_service[0], broker.bootstrap, redis_service[1] + "faults:")
         events = game("broker-away", goals=4)
         ingest = fleet.of("ingest")[0]
         fleet.push(ingest, events[:5])
         wait_version(fleet, "broker-away", 5)
-        assert broker.process is not None
-        os.kill(broker.process.pid, signal.SIGSTOP)  # the broker stops answering
+        os.kill(pid, signal.SIGSTOP)  # the broker stops answering
         statuses: list[int] = []
-        resumed = threading.Timer(12, os.kill, (broker.process.pid, signal.SIGCONT))
+
+        def resume_once_refused() -> None:
+            """The broker comes back once a provider was told to retry (or after 60 s)."""
+            deadline = time.monotonic() + 60
+            while 503 not in statuses and time.monotonic() < deadline:
+                time.sleep(0.05)
+            os.kill(pid, signal.SIGCONT)
+
+        resumed = threading.Thread(target=resume_once_refused)
         resumed.start()
         for event in events[5:]:
             fleet.push(ingest, [event], attempts=60, statuses=statuses)
@@ -125,6 +142,4 @@ def test_broker_briefly_away_providers_get_503_and_nothing_accepted_is_lost(
         state = wait_version(fleet, "broker-away", len(events))
         assert (state["status"], state["home_score"], state["away_score"]) == ("FINAL", 2, 2)
     finally:
-        if broker.process is not None:
-            os.kill(broker.process.pid, signal.SIGCONT)
-        broker.stop()
+        os.kill(pid, signal.SIGCONT)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.conftest import PROVIDER, SECRET, LiveServer
-from tests.e2e.statsbomb_feeds import convert, scoreline
+from tests.e2e.conftest import PROVIDER, SECRET, ConvertedFeeds, LiveServer
+from tests.e2e.statsbomb_feeds import scoreline
 from tests.sse_client import SSEReader
 
 MATCHES = [
@@ -26,12 +26,9 @@ SCORING = {"GOAL", "OWN_GOAL", "PENALTY_GOAL"}
 
 
 def test_three_real_matches_shuffled_with_duplicates(
-    live_server: LiveServer, tmp_path: Path
+    live_server: LiveServer, tmp_path: Path, converted_feeds: ConvertedFeeds
 ) -> None:
-    feeds = {
-        game_id: convert(file_id, game_id, home, away)
-        for file_id, game_id, home, away, _ in MATCHES
-    }
+    feeds = converted_feeds([m[:4] for m in MATCHES])
     for events in feeds.values():
         assert live_server.push(events[:1]).status_code == 202
     for game_id in feeds:

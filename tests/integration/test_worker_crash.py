@@ -60,7 +60,8 @@ def fan_out(tokens: list[str], size: int = 12) -> list[LogRecord]:
 
 class CountingSender:
     """A push service with some latency: counts accepted sends per token (over every
-    worker), and sets ``crash`` at the ``crash_after``-th one."""
+    worker), and sets ``crash`` at the ``crash_after``-th one; from then on it answers
+    after ``latency_after_crash`` (if given) for as long as ``slow_while()`` holds."""
 
     def __init__(
         self,
@@ -76,9 +77,10 @@ class CountingSender:
         self.rng = random.Random(seed)
         self.latency = latency
         self.latency_after_crash = latency_after_crash
+        self.slow_while: Callable[[], bool] = lambda: True
 
     async def send(self, notification: PushNotification, token: str) -> SendResult:
-        slow = self.crash.is_set() and self.latency_after_crash is not None
+        slow = self.crash.is_set() and self.latency_after_crash is not None and self.slow_while()
         latency = self.latency_after_crash if slow else self.latency
         await asyncio.sleep(self.rng.random() * (latency or 0.0))
         if self.rng.random() < 0.1:
@@ -163,12 +165,17 @@ async def crash_and_resume(
     queue = make_queue()
     records = fan_out(TOKENS)
     await queue.append(records)
-    heads = await last_positions(make_reader or (lambda: queue), len(records))
+    # Read while the first worker joins its group (Kafka: each join takes seconds).
+    reading = asyncio.create_task(last_positions(make_reader or (lambda: queue), len(records)))
     ledger = WatchedLedger(ledger_path)
     first = CountingSender(accepted, k, seed)
     running = asyncio.create_task(worker(queue, ledger, first, registry, flush_size).run())
     crashed = asyncio.create_task(first.crash.wait())
-    done = asyncio.create_task(ledger.reached(heads))
+
+    async def reached_heads() -> None:
+        await ledger.reached(await asyncio.shield(reading))
+
+    done = asyncio.create_task(reached_heads())
     await asyncio.wait([crashed, done], return_when=asyncio.FIRST_COMPLETED)
     running.cancel()  # mid-batch: sends in flight, records half done
     for task in (running, crashed, done):
@@ -177,6 +184,7 @@ async def crash_and_resume(
             await task
     queue.close()  # the first consumer has left: the successor need not wait it out
     ledger.close()
+    heads = await reading
 
     again = WatchedLedger(ledger_path)
     second_queue = make_queue()
@@ -306,17 +314,20 @@ async def test_kafka_a_rebalance_mid_batch_sends_each_token_once(
         queue = kafka_queue()
         records = fan_out(TOKENS)
         await queue.append(records)
-        heads = await last_positions(kafka_queue.reader, len(records))
-        # Slow after its 10th acceptance, so the second worker's join (a rebalance takes
-        # seconds on a loaded machine) comes while the first still has most to send.
+        # Read while the first worker joins its group (Kafka: each join takes seconds).
+        reading = asyncio.create_task(last_positions(kafka_queue.reader, len(records)))
+        # Slow after its 10th acceptance until the second worker holds partitions, so the
+        # second's join (a rebalance takes seconds on a loaded machine) comes while the
+        # first still has most to send; fast again once the partitions have moved.
         first = CountingSender(accepted, 10, seed=1, latency=0.04, latency_after_crash=0.5)
         workers = [worker(queue, ledger, first, registry, 5, concurrency=2)]
         tasks.append(asyncio.create_task(workers[0].run()))
         await first.crash.wait()  # 10 accepted: the first worker is mid-batch
         second = CountingSender(accepted, 10**9, seed=2, latency=0.04)
         workers.append(worker(kafka_queue(), ledger, second, registry, 5, concurrency=2))
+        first.slow_while = lambda: not workers[1].committed()  # it owns no partition yet
         tasks.append(asyncio.create_task(workers[1].run()))
-        await ledger.reached(heads, timeout=120)
+        await ledger.reached(await reading, timeout=120)
         assert ledger.count(NOTIFICATION.id) == len(TOKENS)
         # The second worker took partitions over: it read their records (sending what the
         # ledger lacked, skipping what the first had recorded before giving them up).
