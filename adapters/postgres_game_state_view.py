@@ -24,9 +24,10 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 from psycopg.types.json import Jsonb
 
+from adapters.postgres_board_json import board_jsonb
 from adapters.postgres_schema import ensure_schema, postgres_datastore
 from domain.scoreboard import Scoreboard
-from domain.scoreboard_record import scoreboard_from_record, scoreboard_to_record
+from domain.scoreboard_record import scoreboard_from_record
 
 
 class PostgresGameStateView(PostgresTrackingRecorder):
@@ -92,7 +93,7 @@ class PostgresGameStateView(PostgresTrackingRecorder):
                 board.version,
                 board.start_time,
                 Jsonb(board.public()),
-                Jsonb(scoreboard_to_record(board)),
+                board_jsonb(board),
             )
             for game_id, board in boards.items()
         ]

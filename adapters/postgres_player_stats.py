@@ -34,9 +34,9 @@ from psycopg.sql import SQL, Composed, Identifier
 from psycopg.types.json import Jsonb
 
 from adapters.player_stats_records import game_from_rows, leader_entries, player_answer
+from adapters.postgres_board_json import board_jsonb
 from adapters.postgres_schema import ensure_schema, postgres_datastore
 from domain.player_stats import SeasonLine
-from domain.scoreboard_record import scoreboard_to_record
 from projections.player_stats import PlayerStatsGame, game_line_rows
 
 GAMES, LINES = "player_stats_games", "player_game_stats"
@@ -107,7 +107,7 @@ class PostgresPlayerStatsStore(PostgresTrackingRecorder):
         game_rows = [
             (game_id, g.board.schedule.league, g.board.schedule.season, g.board.status,
              Jsonb(g.counted.to_record()) if g.counted else None,
-             Jsonb(scoreboard_to_record(g.board)))
+             board_jsonb(g.board))
             for game_id, g in games.items()
         ]  # fmt: skip
         line_rows = [

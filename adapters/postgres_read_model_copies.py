@@ -197,7 +197,10 @@ class PostgresCopies(Generic[S]):
         return [row["relname"] for row in found]
 
     def discard_shadow(self) -> None:
-        self._writes = None
+        writes, self._writes = self._writes, None
+        if writes is not None:
+            with contextlib.suppress(Exception):  # the copy is dropped: its writes moot
+                writes.close()
         shadow, self._shadow = self._shadow, None
         if shadow is not None:
             try:

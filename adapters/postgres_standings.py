@@ -24,9 +24,9 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 from psycopg.types.json import Jsonb
 
+from adapters.postgres_board_json import board_jsonb
 from adapters.postgres_schema import ensure_schema, postgres_datastore
 from adapters.standings_store import game_from_record
-from domain.scoreboard_record import scoreboard_to_record
 from domain.standings import Table
 from projections.standings import StandingsGame
 
@@ -109,7 +109,7 @@ class PostgresStandingsStore(PostgresTrackingRecorder):
                 g.board.schedule.season,
                 g.board.status,
                 Jsonb(g.counted.to_record()) if g.counted else None,
-                Jsonb(scoreboard_to_record(g.board)),
+                board_jsonb(g.board),
             )
             for game_id, g in games.items()
         ]

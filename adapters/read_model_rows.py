@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from projections.read_model_comparison import Key, Row, canonical
 from projections.write_behind import ShadowBuffer
 
-Buffer = Callable[[Any], ShadowBuffer]  # the shadow store -> its write-behind buffer
+Buffer = Callable[..., ShadowBuffer]  # (the shadow store, fresh=) -> its write-behind buffer
 
 
 class TrackingStore(Protocol):
@@ -65,12 +65,19 @@ class Listing:
 
 class ShadowBuffering:
     """The shadow store a projection writes through while it is rebuilt: the store
-    itself, or its write-behind buffer (flushed by :meth:`flush`)."""
+    itself, or its write-behind buffer (flushed by :meth:`flush`), told that the
+    store is fresh (empty: a shadow copy just made), so it looks nothing up there."""
 
     def __init__(self, store: Any, buffer: Buffer | None) -> None:
-        self.buffer = buffer(store) if buffer is not None else None
+        self.buffer = buffer(store, fresh=True) if buffer is not None else None
         self.store = self.buffer if self.buffer is not None else store
 
     def flush(self) -> None:
         if self.buffer is not None:
             self.buffer.flush()
+
+    def close(self) -> None:
+        """Wait for the buffer's background write, if any (before the shadow's tables
+        are dropped or its connections closed); raises its error."""
+        if self.buffer is not None:
+            self.buffer.close()

@@ -40,6 +40,7 @@ from adapters.read_model_copies import (
     same_partitions,
 )
 from adapters.standings_store import SQLiteStandingsStore, open_sqlite_standings_store
+from domain.scoreboard_record import records_shared
 from domain.scorekeeper import Scorekeeper
 from entrypoints.settings import Settings
 from projections.game_state import GameStateProjection
@@ -135,7 +136,7 @@ POSTGRES_READ_MODELS: dict[str, PostgresReadModel[Any]] = {
             ),
         ),
         tracking_table="game_state_tracking",
-        buffer=BufferedGameStateView,
+        buffer=partial(BufferedGameStateView, background=True),
     ),
     "history": PostgresReadModel[PostgresHistory](
         "history",
@@ -151,7 +152,7 @@ POSTGRES_READ_MODELS: dict[str, PostgresReadModel[Any]] = {
         ),
         tracking_table="game_events_tracking",
         prepare_shadow=same_partitions,
-        buffer=BufferedHistoryStore,
+        buffer=partial(BufferedHistoryStore, background=True),
         shadow_store=ShadowPostgresHistory,  # COPY into the fresh shadow table
     ),
     "standings": PostgresReadModel[PostgresStandingsStore](
@@ -168,7 +169,7 @@ POSTGRES_READ_MODELS: dict[str, PostgresReadModel[Any]] = {
             ),
         ),
         tracking_table="standings_tracking",
-        buffer=BufferedStandingsStore,
+        buffer=partial(BufferedStandingsStore, background=True),
     ),
     "player_stats": PostgresReadModel[PostgresPlayerStatsStore](
         "player_stats",
@@ -201,7 +202,7 @@ POSTGRES_READ_MODELS: dict[str, PostgresReadModel[Any]] = {
             ),
         ),
         tracking_table="player_stats_tracking",
-        buffer=BufferedPlayerStatsStore,
+        buffer=partial(BufferedPlayerStatsStore, background=True),
     ),
 }
 
@@ -262,8 +263,12 @@ def _swap_in(keeper: Scorekeeper, settings: Settings, names: list[str], out: Tex
                 bars[name] = ProgressLine(out, name)
             return bars[name]
 
-        for name, position in rebuild_all(keeper, models, progress=shared, each=each):
-            bars[name].finish(f"swapped in at notification {position}")
+        # The swaps' last flushes write the same boards, model after model: their
+        # records and JSON are made once (a saved board never changes; the folds'
+        # own records_shared nest inside this one).
+        with records_shared():
+            for name, position in rebuild_all(keeper, models, progress=shared, each=each):
+                bars[name].finish(f"swapped in at notification {position}")
     finally:
         for copies in models:
             copies.close()

@@ -13,9 +13,11 @@ Guarantees:
   decodes it (projections/stored_event_decoding.py: the same domain event, by a
   cheaper way where that is exact). Several projections replayed together share
   one read and one decoding of each page; each is fed only the notifications after
-  its own position. Projections of games at the same position, fed the same part of
-  a page, fold it together (projections/board_fold.py: each GameEvent built once, one
-  board per game folded once for all), which presumes that projections at the same
+  its own position. The next pages are read while one is folded (in a thread,
+  projections/log_pages.py: the same pages in the same order). Projections of games
+  at the same position, fed the same part of a page, fold it together
+  (projections/board_fold.py: each GameEvent built once, one board per game folded
+  once for all), which presumes that projections at the same
   position hold equal boards: true of the fresh shadow copies a rebuild replays into.
 - The shadow copy approaches the live copy's position only from below (it chases the
   live tracking position, which only grows) and is aligned with it exactly, under the
@@ -46,15 +48,19 @@ from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import Any, Protocol
 
+from eventsourcing.persistence import Notification
+
 from domain.scorekeeper import Scorekeeper
 from projections.board_fold import FoldingProjection, Recorded, fold_together, game_events
 from projections.follower import Projection
+from projections.log_pages import pages_ahead
 from projections.read_model_comparison import Comparison, RebuildError, Row, compare
 from projections.stored_event_decoding import StoredEventDecoder
 
 BATCH_SIZE = 25_000  # notifications per replayed page
 CLOSE_ENOUGH = 1_000  # outside the lock, chase the live copy until this close
 SWAP_ATTEMPTS = 3
+READ_AHEAD = 2  # pages read from the log while one is folded
 YOUNG_OBJECTS = 100_000  # allocations between young collections while replaying
 
 Progress = Callable[[int, int], None]  # (position reached, position aimed at)
@@ -111,21 +117,29 @@ def replay(
     stop: int | Sequence[int],
     progress: Progress = quiet,
     batch_size: int = BATCH_SIZE,
+    read_ahead: int = READ_AHEAD,
 ) -> int:
     """Feed each projection the notifications after its own position up to its
     ``stop`` (inclusive; one for all, or one each), page by page, reading and decoding
-    each page once for all; the position reached (the lowest of the projections')."""
+    each page once for all, the next ``read_ahead`` pages read in a thread meanwhile
+    (projections/log_pages.py); the position reached (the lowest of the projections')."""
     group = [projections] if not isinstance(projections, Sequence) else list(projections)
     stops = [stop] * len(group) if isinstance(stop, int) else list(stop)
     recorder, decode = keeper.recorder, StoredEventDecoder(keeper.mapper).decode
     positions = [p.position() for p in group]
     position, last = min(positions), max(stops)
     progress(position, last)
-    with _collecting_each_page_only() as page_done:
-        while position < last:
-            notifications = recorder.select_notifications(position + 1, batch_size, stop=last)
-            if not notifications:
-                break
+    if position >= last:
+        return position
+
+    def read(start: int) -> Sequence[Notification]:
+        return recorder.select_notifications(start, batch_size, stop=last)
+
+    with (
+        _collecting_each_page_only() as page_done,
+        contextlib.closing(pages_ahead(read, position, ahead=read_ahead)) as pages,
+    ):
+        for notifications in pages:
             page = [(decode(n), n.id) for n in notifications]
             first, end = page[0][1], page[-1][1]
             parts: dict[tuple[int, int], list[int]] = {}  # (after, upto) -> projections
@@ -145,6 +159,8 @@ def replay(
             position = end
             page_done()
             progress(position, last)
+            if position >= last:
+                break
     return min(positions)
 
 

@@ -18,6 +18,20 @@ Guarantees (each buffer implements its store's Protocol, for one writer):
   failure loses only buffered work of a copy that is discarded anyway.
 - Memory: what is cached is dropped after a flush once it holds more than
   ``max_cached`` keys (reads then go to the store again).
+- ``fresh``: the store held nothing when the buffer was made (a shadow copy just
+  created), so a key never saved is known absent without asking the store, until
+  the cache is first dropped.
+- ``background``: a flush that a save makes due is written by the process's one
+  write-behind thread while the caller goes on (one write at a time, every buffer's
+  in the order they were handed over, a run of them inside one ``records_shared``
+  of domain/scoreboard_record.py: a board saved by several read models and flushed
+  at the same position is turned into its record and JSON once); the next
+  save that makes a flush due, any read of the store, and :meth:`flush` first wait
+  for it, and raise its error if it failed. So :meth:`flush` still returns with
+  everything written. The values saved must not be changed afterwards (the folds of
+  projections/board_fold.py never change a saved board; tables and season lines are
+  frozen). For a store whose connections may be used from another thread
+  (PostgreSQL's pool), not SQLite's.
 
 Not for live read models: another writer's changes would go unseen.
 """
@@ -25,6 +39,7 @@ Not for live read models: another writer's changes would go unseen.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from eventsourcing.persistence import IntegrityError, Tracking
@@ -36,12 +51,14 @@ from projections.game_state import GameStateView
 from projections.history import HistoryRow, HistoryStore
 from projections.player_stats import PlayerStatsGame, PlayerStatsStore
 from projections.standings import StandingsGame, StandingsStore
+from projections.write_behind_thread import WRITER
 
 FLUSH_EVERY = 250_000  # notifications between writes to the store
 MAX_CACHED = 50_000  # keys kept in memory after a flush
 
 K = TypeVar("K")
 V = TypeVar("V")
+R = TypeVar("R")
 
 
 class Tracked(Protocol):
@@ -53,40 +70,110 @@ class ShadowBuffer(Protocol):
         """Write everything buffered to the store, with the last position saved."""
         ...
 
+    def close(self) -> None:
+        """Wait for any write in the background (raising its error)."""
+        ...
+
 
 class _Cache(Generic[K, V]):
-    """Last saved values by key (None: known absent), and the keys saved since the flush."""
+    """Last saved values by key (None: known absent), and the keys saved since the
+    flush; ``complete``: every stored key is in ``known`` (a fresh store, until the
+    first drop)."""
 
-    def __init__(self) -> None:
+    def __init__(self, complete: bool = False) -> None:
         self.known: dict[K, V | None] = {}
         self.dirty: dict[K, V] = {}
+        self.complete = complete
 
     def put(self, key: K, value: V) -> None:
         self.known[key] = self.dirty[key] = value
 
     def get(self, key: K, load: Callable[[], V | None]) -> V | None:
         if key not in self.known:
-            self.known[key] = load()
+            self.known[key] = None if self.complete else load()
         return self.known[key]
 
-    def flushed(self, max_cached: int) -> None:
-        self.dirty = {}
+    def unknown(self, keys: Collection[K]) -> list[K]:
+        """The keys to look up in the store (none, if the cache is complete)."""
+        missing = [k for k in keys if k not in self.known]
+        if self.complete:
+            self.known.update(dict.fromkeys(missing))
+            return []
+        return missing
+
+    def flushed(self, max_cached: int) -> dict[K, V]:
+        """The keys saved since the last flush (taken away: a new ``dirty`` begins)."""
+        written, self.dirty = self.dirty, {}
         if len(self.known) > max_cached:
-            self.known = {}
+            self.known, self.complete = {}, False
+        return written
 
 
 class _Buffer:
-    """Position bookkeeping shared by the buffers."""
+    """Position bookkeeping and the writing of flushes, shared by the buffers."""
 
-    def __init__(self, store: Tracked, flush_every: int, max_cached: int) -> None:
+    def __init__(
+        self, store: Tracked, flush_every: int, max_cached: int, fresh: bool, background: bool
+    ) -> None:
         self._tracked, self.flush_every, self.max_cached = store, flush_every, max_cached
+        self.fresh, self.background = fresh, background
         self.tracking: Tracking | None = None
         self.flushed_at = 0
+        self._writing: Future[None] | None = None
+        self._failure: BaseException | None = None
 
     def max_tracking_id(self, application_name: str) -> int | None:
         if self.tracking is not None and self.tracking.application_name == application_name:
             return self.tracking.notification_id
+        if self.fresh and self.tracking is None:
+            return None
+        self.settle()
         return self._tracked.max_tracking_id(application_name)
+
+    def settle(self) -> None:
+        """Wait for the write in the background, if any; raise the error of any
+        write that failed (every time: nothing is written after a failed write)."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            try:
+                writing.result()
+            except BaseException as error:
+                self._failure = error
+        if self._failure is not None:
+            raise self._failure
+
+    def flush(self) -> None:
+        """Write everything buffered to the store, with the last position saved."""
+        self._flush(behind=False)
+
+    def _flush(self, *, behind: bool) -> None:
+        self.settle()
+        tracking = self.pending()
+        if tracking is None:
+            return
+        save = self._take()
+        self.done()
+        if behind and self.background:
+            self._writing = WRITER.submit(lambda: save(tracking))
+            return
+        try:
+            save(tracking)
+        except BaseException as error:
+            self._failure = error
+            raise
+
+    def _settled(self, read: Callable[..., R], *args: Any) -> R:
+        """``read(*args)`` of the store, once no write is running."""
+        self.settle()
+        return read(*args)
+
+    def _take(self) -> Callable[[Tracking], None]:
+        """Take what was saved since the last flush: the write of it, with a position."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Wait for the background write, if any (raising its error)."""
+        self.settle()
 
     def check(self, tracking: Tracking) -> None:
         stored = self.max_tracking_id(tracking.application_name) or 0
@@ -115,27 +202,33 @@ class BufferedGameStateView(_Buffer):
     """A GameStateView buffered in memory (see the module docstring)."""
 
     def __init__(
-        self, view: Any, *, flush_every: int = FLUSH_EVERY, max_cached: int = MAX_CACHED
+        self,
+        view: Any,
+        *,
+        flush_every: int = FLUSH_EVERY,
+        max_cached: int = MAX_CACHED,
+        fresh: bool = False,
+        background: bool = False,
     ) -> None:
-        super().__init__(view, flush_every, max_cached)
+        super().__init__(view, flush_every, max_cached, fresh, background)
         self.view: GameStateView = view
-        self._boards: _Cache[str, Scoreboard] = _Cache()
+        self._boards: _Cache[str, Scoreboard] = _Cache(fresh)
 
     def save(self, boards: Mapping[str, Scoreboard], tracking: Tracking) -> None:
         self.check(tracking)
         for game_id, board in boards.items():
             self._boards.put(game_id, board)
         if self.due():
-            self.flush()
+            self._flush(behind=True)
 
     def board(self, game_id: str) -> Scoreboard | None:
-        found = self._boards.get(game_id, lambda: self.view.board(game_id))
+        found = self._boards.get(game_id, lambda: self._settled(self.view.board, game_id))
         return found.copy() if found is not None else None
 
     def boards(self, game_ids: Collection[str]) -> dict[str, Scoreboard]:
-        unknown = [g for g in game_ids if g not in self._boards.known]
+        unknown = self._boards.unknown(game_ids)
         if unknown:
-            stored = self.view.boards(unknown)
+            stored = self._settled(self.view.boards, unknown)
             for game_id in unknown:
                 self._boards.known[game_id] = stored.get(game_id)
         found = {g: self._boards.known[g] for g in game_ids}
@@ -149,24 +242,27 @@ class BufferedGameStateView(_Buffer):
         self.flush()
         return self.view.states(status)
 
-    def flush(self) -> None:
-        tracking = self.pending()
-        if tracking is not None:
-            self.view.save(self._boards.dirty, tracking)
-            self.done()
-            self._boards.flushed(self.max_cached)
+    def _take(self) -> Callable[[Tracking], None]:
+        boards = self._boards.flushed(self.max_cached)
+        return lambda tracking: self.view.save(boards, tracking)
 
 
 class BufferedStandingsStore(_Buffer):
     """A StandingsStore buffered in memory (see the module docstring)."""
 
     def __init__(
-        self, store: Any, *, flush_every: int = FLUSH_EVERY, max_cached: int = MAX_CACHED
+        self,
+        store: Any,
+        *,
+        flush_every: int = FLUSH_EVERY,
+        max_cached: int = MAX_CACHED,
+        fresh: bool = False,
+        background: bool = False,
     ) -> None:
-        super().__init__(store, flush_every, max_cached)
+        super().__init__(store, flush_every, max_cached, fresh, background)
         self.store: StandingsStore = store
-        self._games: _Cache[str, StandingsGame] = _Cache()
-        self._tables: _Cache[tuple[str, str], Table] = _Cache()
+        self._games: _Cache[str, StandingsGame] = _Cache(fresh)
+        self._tables: _Cache[tuple[str, str], Table] = _Cache(fresh)
 
     def save(
         self, games: Mapping[str, StandingsGame], tables: Sequence[Table], tracking: Tracking
@@ -177,26 +273,24 @@ class BufferedStandingsStore(_Buffer):
         for table in tables:
             self._tables.put((table.league, table.season), table)
         if self.due():
-            self.flush()
+            self._flush(behind=True)
 
     def game(self, game_id: str) -> StandingsGame | None:
-        found = self._games.get(game_id, lambda: self.store.game(game_id))
+        found = self._games.get(game_id, lambda: self._settled(self.store.game, game_id))
         return StandingsGame(found.board.copy(), found.counted) if found is not None else None
 
     def table(self, league: str, season: str) -> Table | None:
-        return self._tables.get((league, season), lambda: self.store.table(league, season))
+        key = (league, season)
+        return self._tables.get(key, lambda: self._settled(self.store.table, *key))
 
     def standings(self, league: str, season: str) -> dict[str, Any] | None:
         self.flush()
         return self.store.standings(league, season)
 
-    def flush(self) -> None:
-        tracking = self.pending()
-        if tracking is not None:
-            self.store.save(self._games.dirty, list(self._tables.dirty.values()), tracking)
-            self.done()
-            self._games.flushed(self.max_cached)
-            self._tables.flushed(self.max_cached)
+    def _take(self) -> Callable[[Tracking], None]:
+        games = self._games.flushed(self.max_cached)
+        tables = list(self._tables.flushed(self.max_cached).values())
+        return lambda tracking: self.store.save(games, tables, tracking)
 
 
 class BufferedPlayerStatsStore(_Buffer):
@@ -204,12 +298,18 @@ class BufferedPlayerStatsStore(_Buffer):
     saved with no games is gone, as the store deletes it."""
 
     def __init__(
-        self, store: Any, *, flush_every: int = FLUSH_EVERY, max_cached: int = MAX_CACHED
+        self,
+        store: Any,
+        *,
+        flush_every: int = FLUSH_EVERY,
+        max_cached: int = MAX_CACHED,
+        fresh: bool = False,
+        background: bool = False,
     ) -> None:
-        super().__init__(store, flush_every, max_cached)
+        super().__init__(store, flush_every, max_cached, fresh, background)
         self.store: PlayerStatsStore = store
-        self._games: _Cache[str, PlayerStatsGame] = _Cache()
-        self._seasons: _Cache[tuple[str, str, str], SeasonLine] = _Cache()
+        self._games: _Cache[str, PlayerStatsGame] = _Cache(fresh)
+        self._seasons: _Cache[tuple[str, str, str], SeasonLine] = _Cache(fresh)
 
     def save(
         self,
@@ -223,17 +323,17 @@ class BufferedPlayerStatsStore(_Buffer):
         for line in seasons:
             self._seasons.put(line.key, line)
         if self.due():
-            self.flush()
+            self._flush(behind=True)
 
     def game(self, game_id: str) -> PlayerStatsGame | None:
-        found = self._games.get(game_id, lambda: self.store.game(game_id))
+        found = self._games.get(game_id, lambda: self._settled(self.store.game, game_id))
         if found is None:
             return None
         return PlayerStatsGame(found.board.copy(), dict(found.lines), found.counted)
 
     def season_line(self, league: str, season: str, player_id: str) -> SeasonLine | None:
         key = (league, season, player_id)
-        found = self._seasons.get(key, lambda: self.store.season_line(*key))
+        found = self._seasons.get(key, lambda: self._settled(self.store.season_line, *key))
         return found if found is not None and found.games else None
 
     def player(self, player_id: str, season: str | None = None) -> dict[str, Any] | None:
@@ -250,22 +350,25 @@ class BufferedPlayerStatsStore(_Buffer):
         self.flush()
         return self.store.team_players(team_id)
 
-    def flush(self) -> None:
-        tracking = self.pending()
-        if tracking is not None:
-            self.store.save(self._games.dirty, list(self._seasons.dirty.values()), tracking)
-            self.done()
-            self._games.flushed(self.max_cached)
-            self._seasons.flushed(self.max_cached)
+    def _take(self) -> Callable[[Tracking], None]:
+        games = self._games.flushed(self.max_cached)
+        seasons = list(self._seasons.flushed(self.max_cached).values())
+        return lambda tracking: self.store.save(games, seasons, tracking)
 
 
 class BufferedHistoryStore(_Buffer):
     """A HistoryStore buffered in memory: rows are appended, written at each flush."""
 
     def __init__(
-        self, store: Any, *, flush_every: int = 50_000, max_cached: int = MAX_CACHED
+        self,
+        store: Any,
+        *,
+        flush_every: int = 50_000,
+        max_cached: int = MAX_CACHED,
+        fresh: bool = False,
+        background: bool = False,
     ) -> None:
-        super().__init__(store, flush_every, max_cached)
+        super().__init__(store, flush_every, max_cached, fresh, background)
         self.store: HistoryStore = store
         self._rows: list[HistoryRow] = []
 
@@ -273,14 +376,11 @@ class BufferedHistoryStore(_Buffer):
         self.check(tracking)
         self._rows.extend(rows)
         if self.due():
-            self.flush()
+            self._flush(behind=True)
 
-    def flush(self) -> None:
-        tracking = self.pending()
-        if tracking is not None:
-            self.store.save(self._rows, tracking)
-            self.done()
-            self._rows = []
+    def _take(self) -> Callable[[Tracking], None]:
+        rows, self._rows = self._rows, []
+        return lambda tracking: self.store.save(rows, tracking)
 
 
 if TYPE_CHECKING:  # each buffer is its store's Protocol (mypy checks these)

@@ -1,0 +1,84 @@
+"""Pages of the notification log, read ahead in a thread while the caller works.
+
+A rebuild folds one page while the database would sit idle, then waits for the next
+page while its own process sits idle. :func:`pages_ahead` reads the next pages in a
+thread of its own (the database driver releases the GIL while it waits), so the two
+overlap.
+
+Guarantees of :func:`pages_ahead`:
+- It yields exactly the pages the plain loop would (``read(start)`` from
+  ``after + 1``, each next page starting after the last id of the one before, until
+  an empty page), in that order, each page as ``read`` returned it.
+- At most ``ahead`` pages are held that the caller has not taken (and one being read).
+- An exception raised by ``read`` is raised to the caller in place of the page that
+  failed, after every page before it; nothing is read after it.
+- When the caller stops early (``close``, an exception, the generator dropped), the
+  reader is stopped and joined before the generator finishes: no read is left running.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Generator, Sequence
+from typing import Protocol, TypeVar
+
+
+class Identified(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+N = TypeVar("N", bound=Identified)
+
+AHEAD = 2  # pages read ahead of the caller
+
+
+class _Failed:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+def pages_ahead(
+    read: Callable[[int], Sequence[N]], after: int, *, ahead: int = AHEAD
+) -> Generator[Sequence[N], None, None]:
+    """The pages of the log after ``after``, read ahead (see the module docstring)."""
+    if ahead < 1:
+        raise ValueError("ahead must be at least 1")
+    ready: queue.Queue[Sequence[N] | _Failed] = queue.Queue(maxsize=ahead)
+    stopping = threading.Event()
+
+    def hand_over(item: Sequence[N] | _Failed) -> bool:
+        while not stopping.is_set():
+            try:
+                ready.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def reader() -> None:
+        start = after + 1
+        while not stopping.is_set():
+            try:
+                page = read(start)
+            except BaseException as error:  # handed to the caller, raised there
+                hand_over(_Failed(error))
+                return
+            if not hand_over(page) or not page:
+                return
+            start = page[-1].id + 1
+
+    thread = threading.Thread(target=reader, name="log-pages-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = ready.get()
+            if isinstance(item, _Failed):
+                raise item.error
+            if not item:
+                return
+            yield item
+    finally:
+        stopping.set()
+        thread.join()
