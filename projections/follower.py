@@ -98,16 +98,25 @@ class LogFollower:
         batch_size: int = 500,
         poll_interval: float = 0.5,
         linger: float = 0.0,
+        breather: float = 0.0,
     ) -> None:
         """``linger``: once woken, wait that long before reading, so that what is
         recorded meanwhile is folded in the same batch (for read models off the
-        fans' path: fewer, larger transactions for a bounded delay)."""
+        fans' path: fewer, larger transactions for a bounded delay).
+
+        ``breather``: after each batch, wait that many times the batch's own time
+        before the next (0: none). For read models off the fans' path in a process
+        that also serves the fans: their folds hold the GIL in stretches no longer than
+        one batch, with gaps the fans' path gets the GIL in at once (a CPU-bound
+        thread makes every other thread wait up to the switch interval for the GIL
+        after each of its system calls)."""
         self.scorekeeper = scorekeeper
         self.projection = projection
         self.publish = publish
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.linger = linger
+        self.breather = breather
         self._wake = asyncio.Event()
         self._more = False  # the last batch was full (or cut short): read again at once
         # Its own thread (batches are one at a time anyway): a follower never waits for
@@ -128,8 +137,12 @@ class LogFollower:
         """Process batches for ever. After a batch that was not full, wait for a poke
         (or the poll interval) before reading again: a poke during the batch is kept,
         so nothing recorded meanwhile waits for the poll."""
+        loop = asyncio.get_running_loop()
         while True:
+            started = loop.time()
             await self.step()
+            if self.breather > 0:
+                await asyncio.sleep((loop.time() - started) * self.breather)
             if self._more:
                 continue
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel

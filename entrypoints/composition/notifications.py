@@ -16,6 +16,7 @@ from typing import Any
 
 from domain.notification_ports import DeliveryLedger, DeviceRegistry, PushSender
 from domain.ports import EventLog
+from entrypoints.composition.pacing import EMBEDDED_BATCH, EMBEDDED_BREATHER, OFF_PATH_LINGER
 from entrypoints.push_settings import PushSettings
 from entrypoints.settings import Settings, SettingsError
 from projections.follower import LogFollower
@@ -158,7 +159,15 @@ def build_notifications(
 
         # Not on the score path (notifications are held seconds anyway): batches of
         # what was recorded over a second, not one per recorded batch.
-        parts.notifier = LogFollower(scorekeeper, projection, wake_release, linger=1.0)
+        parts.notifier = LogFollower(
+            scorekeeper,
+            projection,
+            wake_release,
+            batch_size=500 if settings.database_url else EMBEDDED_BATCH,
+            linger=OFF_PATH_LINGER,
+            # (in a fleet the notifier has a process of its own: no fans to make room for)
+            breather=0.0 if settings.database_url else EMBEDDED_BREATHER,
+        )
         parts.release = release
         if settings.database_url:
             from adapters.postgres_advisory_lock import AdvisoryLock

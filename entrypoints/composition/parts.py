@@ -14,6 +14,7 @@ from domain.notification_ports import DeviceRegistry
 from domain.ports import Broker, EventLog, RejectedStore, StateCache
 from domain.scorekeeper import Scorekeeper
 from entrypoints.composition.notifications import build_notifications
+from entrypoints.composition.pacing import EMBEDDED_BATCH, EMBEDDED_BREATHER, OFF_PATH_LINGER
 from entrypoints.composition.services import DEVICE_ROLES, WORKERS, Services
 from entrypoints.composition.wiring import scorekeeper_env, wire
 from entrypoints.settings import Settings
@@ -22,10 +23,6 @@ from projections.follower import LogFollower
 from projections.game_state import GameStateView
 from projections.player_stats import PlayerStatsProjection, PlayerStatsStore
 from projections.standings import StandingsProjection, StandingsStore
-
-# Read models no fan waits for (standings, player stats, the notifier's): once woken,
-# a follower of one waits this long, so that a batch holds what was recorded meanwhile.
-OFF_PATH_LINGER = 1.0
 
 
 def build(settings: Settings) -> Services:
@@ -196,7 +193,13 @@ def _follow_boards(services: Services) -> None:
     player_stats = PlayerStatsProjection(services.player_stats, scorekeeper.name)
     if not settings.database_url:
         group = FoldedGroup("standings+player_stats", [standings, player_stats])
-        follower = LogFollower(scorekeeper, group, linger=OFF_PATH_LINGER)
+        follower = LogFollower(
+            scorekeeper,
+            group,
+            batch_size=EMBEDDED_BATCH,
+            linger=OFF_PATH_LINGER,
+            breather=EMBEDDED_BREATHER,
+        )
         services.read_models.append((group.name, follower, None))
         return
     from adapters.postgres_advisory_lock import AdvisoryLock

@@ -5,8 +5,10 @@ notification is folded once, in log order, whatever the poking."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from typing import Any
+from unittest import mock
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -106,3 +108,57 @@ def test_a_lingering_follower_folds_what_was_recorded_meanwhile_in_one_batch() -
 
     batches = asyncio.run(main())
     assert batches[-1] == [3, 4, 5, 6, 7]
+
+
+class Slow(Folded):
+    """Each batch takes ``seconds`` of its thread's time."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    def process(self, batch: Sequence[tuple[Any, int]]) -> Sequence[Any]:
+        time.sleep(self.seconds)
+        return super().process(batch)
+
+
+def rests_catching_up(folded: Folded, breather: float) -> list[float]:
+    """The follower's asyncio.sleep calls while it folds 11 notifications, 4 a batch."""
+
+    async def scenario() -> list[float]:
+        keeper, game = keeper_with_game()
+        for _ in range(9):
+            game.add(EventType.CLOCK_UPDATE, period=1, clock_seconds=5)
+        keeper.record(game.events[2:])  # 11 notifications: batches of 4, 4, 3
+        folded.loop = asyncio.get_running_loop()
+        follower = LogFollower(keeper, folded, batch_size=4, breather=breather)
+        rests: list[float] = []
+        real_sleep = asyncio.sleep
+
+        async def recorded_sleep(seconds: float) -> None:
+            rests.append(seconds)
+            await real_sleep(0)
+
+        with mock.patch.object(asyncio, "sleep", recorded_sleep):
+            runner = asyncio.create_task(follower.run())
+            try:
+                await until(folded, 11)
+            finally:
+                runner.cancel()
+        return rests
+
+    return asyncio.run(scenario())
+
+
+def test_a_breathing_follower_rests_its_breather_times_each_batch_between_batches() -> None:
+    folded = Slow(0.05)
+    rests = rests_catching_up(folded, breather=2.0)
+    assert [len(b) for b in folded.batches] == [4, 4, 3]
+    # after each batch, a rest of twice its time (each took at least 0.05 s)
+    assert len(rests) >= 2 and all(rest >= 2 * 0.05 for rest in rests[:2]), rests
+
+
+def test_without_a_breather_a_follower_goes_on_at_once_while_behind() -> None:
+    folded = Folded()
+    assert rests_catching_up(folded, breather=0.0) == []
+    assert [len(b) for b in folded.batches] == [4, 4, 3]
