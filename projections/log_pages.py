@@ -10,6 +10,9 @@ Guarantees of :func:`pages_ahead`:
   ``after + 1``, each next page starting after the last id of the one before, until
   an empty page), in that order, each page as ``read`` returned it.
 - At most ``ahead`` pages are held that the caller has not taken (and one being read).
+  With ``ahead`` 0 it is the plain loop itself, in the caller's thread (a reader
+  thread only pays off when reads wait on a server: an in-process SQLite read would
+  just contend for the GIL).
 - An exception raised by ``read`` is raised to the caller in place of the page that
   failed, after every page before it; nothing is read after it.
 - When the caller stops early (``close``, an exception, the generator dropped), the
@@ -43,8 +46,14 @@ def pages_ahead(
     read: Callable[[int], Sequence[N]], after: int, *, ahead: int = AHEAD
 ) -> Generator[Sequence[N], None, None]:
     """The pages of the log after ``after``, read ahead (see the module docstring)."""
-    if ahead < 1:
-        raise ValueError("ahead must be at least 1")
+    if ahead < 0:
+        raise ValueError("ahead must be at least 0")
+    if ahead == 0:
+        start = after + 1
+        while page := read(start):
+            yield page
+            start = page[-1].id + 1
+        return
     ready: queue.Queue[Sequence[N] | _Failed] = queue.Queue(maxsize=ahead)
     stopping = threading.Event()
 
