@@ -43,6 +43,7 @@ class Projection(Protocol):
         ...
 
 
+BATCH_SIZE = 500  # notifications a follower reads at most per batch
 DECODED_KEPT = 20_000  # notifications kept decoded for the next follower to read them
 
 
@@ -95,7 +96,7 @@ class LogFollower:
         projection: Projection,
         publish: Publish | None = None,
         *,
-        batch_size: int = 500,
+        batch_size: int = BATCH_SIZE,
         poll_interval: float = 0.5,
         linger: float = 0.0,
         breather: float = 0.0,

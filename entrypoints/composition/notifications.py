@@ -19,7 +19,7 @@ from domain.ports import EventLog
 from entrypoints.composition.pacing import EMBEDDED_BATCH, EMBEDDED_BREATHER, OFF_PATH_LINGER
 from entrypoints.push_settings import PushSettings
 from entrypoints.settings import Settings, SettingsError
-from projections.follower import LogFollower
+from projections.follower import BATCH_SIZE, LogFollower
 from projections.notification_release import NotificationRelease
 from projections.notifier import NotifierProjection, NotifierStore
 
@@ -163,7 +163,7 @@ def build_notifications(
             scorekeeper,
             projection,
             wake_release,
-            batch_size=500 if settings.database_url else EMBEDDED_BATCH,
+            batch_size=BATCH_SIZE if settings.database_url else EMBEDDED_BATCH,
             linger=OFF_PATH_LINGER,
             # (in a fleet the notifier has a process of its own: no fans to make room for)
             breather=0.0 if settings.database_url else EMBEDDED_BREATHER,

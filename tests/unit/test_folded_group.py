@@ -7,31 +7,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Collection
-from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.game_state_view import MemoryGameStateView
 from adapters.player_stats_store import MemoryPlayerStatsStore
 from adapters.standings_store import MemoryStandingsStore
 from domain.events import GameEvent
 from projections.board_fold import FoldedGroup
 from projections.follower import LogFollower
-from projections.game_state import GameStateProjection
 from projections.player_stats import PlayerStatsGame, PlayerStatsProjection
 from projections.standings import StandingsProjection
-from tests.unit.test_board_fold import Stores, recorded_log, rows, slate
-
-
-def stores_and_projections(upstream: str) -> tuple[Stores, list[Any]]:
-    stores = (MemoryGameStateView(), MemoryStandingsStore(), MemoryPlayerStatsStore())
-    views, standings, players = stores
-    return stores, [
-        GameStateProjection(views, upstream, fan_updates=False),
-        StandingsProjection(standings, upstream),
-        PlayerStatsProjection(players, upstream),
-    ]
+from tests.unit.test_board_fold import projections, recorded_log, rows, slate
 
 
 @settings(max_examples=60, deadline=None)
@@ -49,10 +36,10 @@ def test_a_group_leaves_the_rows_its_members_leave_alone(
     to the head) in batches of one: the group must feed each member only what is
     after its own position."""
     keeper = recorded_log(events)
-    alone_stores, alone = stores_and_projections(keeper.name)
+    alone_stores, alone = projections(keeper.name)
     for projection in alone:
         asyncio.run(LogFollower(keeper, projection, batch_size=alone_batch).catch_up())
-    group_stores, (state, *members) = stores_and_projections(keeper.name)
+    group_stores, (state, *members) = projections(keeper.name)
     asyncio.run(LogFollower(keeper, state, batch_size=group_batch).catch_up())
     early = LogFollower(keeper, members[ahead - 1], batch_size=1)
     for _ in range(head_start):
