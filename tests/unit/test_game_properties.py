@@ -175,3 +175,38 @@ def test_buffer_releases_contiguous_sequences_in_order(arrivals: list[int], star
     unique_fresh = list(dict.fromkeys(fresh))
     assert unique_fresh == list(range(start + 1, start + 1 + len(unique_fresh)))
     assert all(a <= b for a, b in itertools.pairwise(unique_fresh))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(st.just("offer"), st.integers(0, 3), st.integers(1, 12)),
+            st.tuples(st.just("expire"), st.just(0), st.just(0)),
+        ),
+        max_size=80,
+    )
+)
+def test_buffer_reports_equal_a_scan_of_every_game(steps: list[tuple[str, int, int]]) -> None:
+    """Whatever arrives and whenever it expires, the buffer's reports about what it
+    holds (kept from the games holding events only) equal a scan of every game."""
+    scripts = [GameScript(game_id=f"g{n}") for n in range(4)]
+    events = {
+        (g, n): scripts[g].add(EventType.FOUL, sequence_number=n, event_id=f"g{g}-e{n}")
+        for g in range(4)
+        for n in range(1, 13)
+    }
+    buffer: SequenceBuffer = SequenceBuffer(2.0, lambda game_id: 1)
+    for now, (kind, game, n) in enumerate(steps):
+        if kind == "offer":
+            buffer.offer(events[(game, n)], now, now=float(now))
+        else:
+            buffer.expire(float(now))
+        queues = buffer._games.items()
+        held = {game_id: q for game_id, q in queues if q.held}
+        assert set(buffer.waiting_games()) == set(held)
+        assert buffer.held_count() == sum(len(i) for q in held.values() for i in q.held.values())
+        positions = [p for q in held.values() for items in q.held.values() for _, p in items]
+        assert buffer.lowest_held_position() == (min(positions) if positions else None)
+        starts = [q.gap_since for q in held.values() if q.gap_since is not None]
+        assert buffer.next_deadline() == (min(starts) + 2.0 if starts else None)
