@@ -16,6 +16,7 @@ import threading
 from collections.abc import Collection, Mapping
 from typing import Any
 
+import msgspec
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
@@ -28,6 +29,7 @@ from domain.scoreboard_record import (
     scoreboard_to_record,
 )
 
+_encoder = msgspec.json.Encoder()  # the public state's column: compact, as polls send it
 _SQLITE_PARAMETERS = 500  # bound parameters per statement (SQLite allows 999 at least)
 
 
@@ -37,9 +39,11 @@ class _PublicMirror:
         self._lock = threading.Lock()
 
     def put(self, boards: Mapping[str, Scoreboard]) -> None:
+        self.put_states({game_id: board.public() for game_id, board in boards.items()})
+
+    def put_states(self, states: Mapping[str, dict[str, Any]]) -> None:
         with self._lock:
-            for game_id, board in boards.items():
-                self._states[game_id] = board.public()
+            self._states.update(states)
 
     def state(self, game_id: str) -> dict[str, Any] | None:
         return self._states.get(game_id)
@@ -109,12 +113,15 @@ class SQLiteGameStateView(SQLiteTrackingRecorder):
         self._mirror.put({b.game_id: b for b in boards})
 
     def save(self, boards: Mapping[str, Scoreboard], tracking: Tracking) -> None:
+        states = {game_id: b.public() for game_id, b in boards.items()}
         with self.datastore.transaction(commit=True) as c:
-            self._write(c, boards)
+            self._write(c, boards, states)
             self._insert_tracking(c, tracking)
-        self._mirror.put(boards)
+        self._mirror.put_states(states)
 
-    def _write(self, c: SQLiteCursor, boards: Mapping[str, Scoreboard]) -> None:
+    def _write(
+        self, c: SQLiteCursor, boards: Mapping[str, Scoreboard], states: Mapping[str, Any]
+    ) -> None:
         texts = {game_id: scoreboard_json(b) for game_id, b in boards.items()}
         for b in boards.values():
             self._written.wrote(b, texts[b.game_id])
@@ -128,7 +135,7 @@ class SQLiteGameStateView(SQLiteTrackingRecorder):
                     game_id,
                     b.status,
                     b.version,
-                    json.dumps(b.public()),
+                    _encoder.encode(states[game_id]).decode(),
                     texts[game_id],
                 )
                 for game_id, b in boards.items()

@@ -5,7 +5,8 @@ Guarantees (both implementations):
   version; an equal or older one (a projector replay) is ignored.
 - No expiry while a game is live; a ``final=True`` put expires after ``FINAL_TTL``
   seconds (a later non-final put, a correction, clears the expiry again).
-- :meth:`get_raw` gives the stored JSON bytes as-is; :meth:`get` the parsed dict;
+- :meth:`get_raw` gives the stored JSON bytes as-is (compact UTF-8 JSON, msgspec's:
+  byte for byte what a published update carries as its state); :meth:`get` the parsed dict;
   :meth:`all_states` every unexpired state, ordered by game id.
 - A state without an integer ``version`` raises KeyError/ValueError/TypeError.
 """
@@ -18,6 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
+_encoder = msgspec.json.Encoder()
+
 FINAL_TTL = 3600  # seconds a FINAL game's state stays cached
 
 
@@ -26,7 +31,7 @@ def encode_state(state: dict[str, Any]) -> tuple[int, bytes]:
     version = state["version"]
     if isinstance(version, bool) or not isinstance(version, int):
         raise TypeError(f"a state's version must be an int, not {version!r}")
-    return version, json.dumps(state, separators=(",", ":")).encode()
+    return version, _encoder.encode(state)
 
 
 @dataclass(frozen=True)

@@ -225,7 +225,7 @@ def _add_near_cache(services: Services) -> None:
     def replay_for(game_id: str) -> Replay:
         async def replay(after: int) -> list[tuple[int, bytes]]:
             rows = await asyncio.to_thread(replay_after, scorekeeper, game_id, after)
-            return [(version, data.encode()) for version, data in rows]
+            return rows
 
         return replay
 

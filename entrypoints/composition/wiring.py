@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -27,6 +26,7 @@ from entrypoints.settings import Settings
 from entrypoints.web.hub import Hub, updates_channel
 from entrypoints.web.provider_auth import ProviderAuthenticator
 from entrypoints.web.rate_limit import RateLimits
+from entrypoints.web.update_messages import encode_update
 from projections.follower import LogFollower
 from projections.game_state import GameStateProjection, GameStateView, StateUpdate
 
@@ -86,12 +86,7 @@ def wire(
         latest: dict[str, StateUpdate] = {}
         for u in updates:
             latest[u.game_id] = u
-        messages = [
-            json.dumps(
-                {"game_id": u.game_id, "version": u.version, "event": u.event, "state": u.state}
-            ).encode()
-            for u in updates
-        ]
+        messages = [encode_update(u.game_id, u.version, u.event, u.state) for u in updates]
         return list(latest.values()), messages
 
     async def publish_once(updates: Sequence[StateUpdate]) -> None:

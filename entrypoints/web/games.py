@@ -4,7 +4,6 @@ stream (``entrypoints.web.fanout.stream``) replays from the store."""
 from __future__ import annotations
 
 import asyncio
-import json
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -13,6 +12,7 @@ from domain.scoreboard import Scoreboard
 from domain.scorekeeper import Scorekeeper
 from entrypoints.composition import Services
 from entrypoints.web.problems import problem
+from entrypoints.web.update_messages import encode_update
 
 STATUSES = {"SCHEDULED", "LIVE", "FINAL", "POSTPONED", "CANCELLED"}
 
@@ -63,22 +63,19 @@ async def game_events(request: Request) -> Response:
 
 def replay_after(
     scorekeeper: Scorekeeper, game_id: str, after_version: int
-) -> list[tuple[int, str]]:
+) -> list[tuple[int, bytes]]:
     """Every recorded event above ``after_version``, each with the state after it."""
     board: Scoreboard | None = None
-    out: list[tuple[int, str]] = []
+    out: list[tuple[int, bytes]] = []
     for recorded in scorekeeper.recorded_events(game_id):
         if board is None:
             board = Scoreboard.scheduled(recorded.event)
         board.apply(recorded.event, recorded.version)
         if recorded.version > after_version:
-            message = {
-                "game_id": game_id,
-                "version": recorded.version,
-                "event": recorded.event.to_dict(),
-                "state": board.public(),
-            }
-            out.append((recorded.version, json.dumps(message)))
+            message = encode_update(
+                game_id, recorded.version, recorded.event.to_dict(), board.public()
+            )
+            out.append((recorded.version, message))
     return out
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -31,6 +30,7 @@ from collections.abc import Awaitable, Callable
 from domain.ports import BROKER_RESYNC, Broker, BrokerSubscription
 from entrypoints.web.fanout.feed import Feed, Listener, Send
 from entrypoints.web.fanout.frames import Message, chunked, encode_event
+from entrypoints.web.update_messages import update_version
 
 log = logging.getLogger("scoreline.hub")
 
@@ -189,7 +189,7 @@ class Hub:
                 if raw == BROKER_RESYNC:
                     await self._backfill(upstream, None)
                 else:
-                    version = int(json.loads(raw)["version"])
+                    version = update_version(raw)
                     head = feed.head
                     if head is not None and version <= head:
                         continue

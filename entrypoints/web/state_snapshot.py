@@ -18,7 +18,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from entrypoints.web.cache_headers import RAW_CACHE_HEADERS
+from entrypoints.web.update_messages import update_state
 
 Message = dict[str, Any]  # an ASGI send message
 
@@ -78,23 +81,23 @@ class Snapshot:
 
 
 def snapshot_of_state(state: dict[str, Any]) -> Snapshot:
-    """Encode a state dict (``version`` and ``status`` required) once."""
-    body = json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode()
+    """Encode a state dict (``version`` and ``status`` required) once, as compact UTF-8
+    JSON (msgspec): the same bytes as the state caches hold and updates carry."""
+    body = _encoder.encode(state)
     return Snapshot(_version(state), state.get("status") == "FINAL", body)
 
 
 def snapshot_of_json(raw: bytes) -> Snapshot:
-    """A state already encoded (the state cache's bytes): kept as the body as-is."""
-    state = json.loads(raw)
-    if not isinstance(state, dict):
-        raise ValueError(f"a game state is a JSON object, not {raw[:40]!r}")
-    return Snapshot(_version(state), state.get("status") == "FINAL", bytes(raw))
+    """A state already encoded (the state cache's bytes, an update's state): kept as the
+    body as-is; only its version and status are read (a ValueError if it is no state)."""
+    head = _heads.decode(raw)
+    return Snapshot(head.version, head.status == "FINAL", bytes(raw))
 
 
 def snapshot_of_update(data: str | bytes) -> Snapshot:
-    """The state inside one published update (``{"version", "event", "state", ...}``)."""
-    message = json.loads(data)
-    return snapshot_of_state(message["state"])
+    """The state inside one published update (``{"version", "event", "state", ...}``),
+    its bytes kept as they are in the message (entrypoints/web/update_messages.py)."""
+    return snapshot_of_json(update_state(data.encode() if isinstance(data, str) else data))
 
 
 def snapshot_of_frame(frame: bytes) -> Snapshot:
@@ -109,6 +112,17 @@ def snapshot_of_frame(frame: bytes) -> Snapshot:
 def _header_lines(headers: list[tuple[bytes, bytes]]) -> bytes:
     """Header pairs as uvicorn's ``RequestResponseCycle.send`` writes them."""
     return b"".join(b"%s: %s\r\n" % (name.lower(), value) for name, value in headers)
+
+
+class _Head(msgspec.Struct):
+    """What a poll answer needs of a state besides its bytes."""
+
+    version: int  # (msgspec refuses a bool or a float here, as _version does)
+    status: str | None = None
+
+
+_encoder = msgspec.json.Encoder()
+_heads = msgspec.json.Decoder(_Head)
 
 
 def _version(state: dict[str, Any]) -> int:

@@ -119,7 +119,7 @@ def _refusal(hub: Hub, cap: int) -> Any:
 def _replay(services: Services, game_id: str) -> Replay:
     async def replay(after: int) -> list[tuple[int, bytes]]:
         rows = await asyncio.to_thread(replay_after, services.scorekeeper, game_id, after)
-        return [(version, data.encode()) for version, data in rows]
+        return rows
 
     return replay
 
@@ -176,7 +176,7 @@ async def _send_from_store(services: Services, listener: Listener, send: Send) -
         replay_after, services.scorekeeper, listener.feed.game_id, listener.sent
     )
     if rows:
-        frames = [encode_event(d.encode(), event="game_event", event_id=v) for v, d in rows]
+        frames = [encode_event(d, event="game_event", event_id=v) for v, d in rows]
         await send(body(b"".join(frames)))
         listener.sent = rows[-1][0]
 
