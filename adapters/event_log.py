@@ -73,7 +73,15 @@ class SQLiteEventLog:
     order they were called (each append's records contiguous, in its order). Every
     append still returns only once its records are durable (``synchronous=FULL``);
     if that transaction fails, every append in it fails and none of them is written.
+
+    Reads of what this process appended come from memory: the latest ``TAIL_KEPT``
+    committed records are kept, in position order, and a read after a position they
+    cover is answered from them (no trip to the log's thread, no query); an older
+    position (catching up after a restart) is read from the file. Either way a read
+    gives committed records only, in position order, the same ones.
     """
+
+    TAIL_KEPT = 10_000
 
     def __init__(self, path: Path | str, *, name: str = "ingest-log") -> None:
         self.name = name
@@ -85,6 +93,7 @@ class SQLiteEventLog:
                 " key TEXT NOT NULL, value BLOB NOT NULL, received_at REAL NOT NULL)"
             )
         self._wakeup = _Wakeup()
+        self._tail: list[Positioned] = []  # the latest committed appends, contiguous
         self._pending: list[tuple[Sequence[LogRecord], asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
         # Its own thread (its one connection is used one call at a time anyway): an
@@ -108,7 +117,7 @@ class SQLiteEventLog:
                 group, self._pending = self._pending, []
                 try:
                     records = [r for rs, _ in group for r in rs]
-                    await asyncio.get_running_loop().run_in_executor(
+                    last = await asyncio.get_running_loop().run_in_executor(
                         self._thread, self._append, records
                     )
                 except Exception as error:
@@ -116,6 +125,7 @@ class SQLiteEventLog:
                         done.set_exception(error)
                         done.exception()  # retrieved: a cancelled caller is not logged
                 else:
+                    self._keep(last - len(records) + 1, records)
                     for _, done in group:
                         done.set_result(None)
                     self._wakeup.set()
@@ -126,18 +136,45 @@ class SQLiteEventLog:
                     done.cancel()
             self._pending = []
 
-    def _append(self, records: Sequence[LogRecord]) -> None:
+    def _append(self, records: Sequence[LogRecord]) -> int:
+        """Write the records in one transaction; the position of the last one (they
+        are consecutive: AUTOINCREMENT, and the transaction is the only writer)."""
         with self._db.transaction() as c:
             c.executemany(
                 "INSERT INTO event_log (key, value, received_at) VALUES (?, ?, ?)",
                 [(r.key, r.value, r.received_at) for r in records],
             )
+            (last,) = c.execute("SELECT last_insert_rowid()").fetchone()
+        return int(last)
+
+    def _keep(self, first: int, records: Sequence[LogRecord]) -> None:
+        """Remember committed records (from ``first`` on) for the reads that follow."""
+        tail = self._tail
+        if tail and tail[-1].position + 1 != first:
+            tail.clear()  # not contiguous (cannot happen with one writer): forget all
+        tail.extend(Positioned(0, first + i, r) for i, r in enumerate(records))
+        if len(tail) > 2 * self.TAIL_KEPT:
+            del tail[: len(tail) - self.TAIL_KEPT]
+
+    def _from_tail(self, after: int, limit: int) -> list[Positioned] | None:
+        """The records after ``after`` if the tail covers it (None: read the file)."""
+        tail = self._tail
+        if not tail or after + 1 < tail[0].position:
+            return None
+        start = after + 1 - tail[0].position
+        return tail[start : start + limit]
 
     async def read(self, after: int, limit: int, timeout: float) -> list[Positioned]:
-        loop = asyncio.get_running_loop()
-        found = await loop.run_in_executor(self._thread, self._read, after, limit)
+        found = await self._read_once(after, limit)
         if not found and timeout > 0:
             await self._wakeup.wait(timeout)
+            found = await self._read_once(after, limit)
+        return found
+
+    async def _read_once(self, after: int, limit: int) -> list[Positioned]:
+        found = self._from_tail(after, limit)
+        if found is None:
+            loop = asyncio.get_running_loop()
             found = await loop.run_in_executor(self._thread, self._read, after, limit)
         return found
 

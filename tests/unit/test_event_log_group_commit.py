@@ -65,9 +65,9 @@ def test_concurrent_appends_share_a_transaction(
     transactions: list[int] = []
     write = log._append
 
-    def counted(rs: Sequence[LogRecord]) -> None:
+    def counted(rs: Sequence[LogRecord]) -> int:
         transactions.append(len(rs))
-        write(rs)
+        return write(rs)
 
     monkeypatch.setattr(log, "_append", counted)
 
@@ -87,12 +87,12 @@ def test_a_failed_commit_fails_every_append_of_its_group_and_writes_none(
     write = log._append
     calls = 0
 
-    def second_fails(rs: Sequence[LogRecord]) -> None:
+    def second_fails(rs: Sequence[LogRecord]) -> int:
         nonlocal calls
         calls += 1
         if calls == 2:
             raise OSError("disk full")
-        write(rs)
+        return write(rs)
 
     monkeypatch.setattr(log, "_append", second_fails)
 
