@@ -33,7 +33,7 @@ from typing import Any
 import httpx
 
 from bench.fans import Fans, Spec
-from bench.fleet import PROVIDER, Fleet, running_embedded, running_fleet
+from bench.fleet import PROVIDER, Fleet, running_embedded, running_fleet, scrape
 from bench.latency_peers import figures, latencies, measure_peer
 from bench.profiling import profiled
 from bench.pushing import PacedPush, post_once
@@ -107,10 +107,17 @@ def measure_scoreline(fleet: Fleet, games: list[LiveGame], args: Any) -> dict[st
     offset = time.time() - time.monotonic()
     database = fleet.env.get("SCORELINE_DATABASE_URL")
     before = pg_counters(database) if database else {}
+    members = fleet.of("all")  # the embedded process: where its threads' CPU goes
+    threads_before = thread_seconds(members[0].url) if members else {}
     with profiled(fleet.pids(), profile):
         window.start()
         asyncio.run(push.run())
         cpu = window.stop()
+    threads = (
+        thread_cores(threads_before, thread_seconds(members[0].url), push.seconds)
+        if members
+        else {}
+    )
     receipts, _ = fans.finish(grace=20)
     if push.failures:
         raise RuntimeError(f"{len(push.failures)} deliveries failed: {push.failures[0]}")
@@ -127,7 +134,29 @@ def measure_scoreline(fleet: Fleet, games: list[LiveGame], args: Any) -> dict[st
         cpu_cores=cpu,
         stages=breakdown,
         postgres_per_event=database_work,
+        thread_cores=threads,
     )
+
+
+THREAD_CPU = "scoreline_thread_cpu_seconds_total"
+
+
+def thread_seconds(url: str) -> dict[str, float]:
+    """Each thread's CPU seconds so far in a process, from its /metrics."""
+    prefix = THREAD_CPU + '{thread="'
+    return {
+        name[len(prefix) : -2]: value
+        for name, value in scrape(url).items()
+        if name.startswith(prefix)
+    }
+
+
+def thread_cores(
+    before: dict[str, float], after: dict[str, float], seconds: float
+) -> dict[str, float]:
+    """Cores busy per thread over the load, busiest first (threads under 0.5 % left out)."""
+    cores = {n: (v - before.get(n, 0.0)) / max(seconds, 1e-9) for n, v in after.items()}
+    return dict(sorted(((n, c) for n, c in cores.items() if c >= 0.005), key=lambda i: -i[1]))
 
 
 def one_round(number: int, games: list[LiveGame], args: Any) -> dict[str, Any]:
@@ -232,6 +261,9 @@ def print_report(rounds: Sequence[dict[str, Any]], args: Any) -> None:
             cores = rounds[0][name]["cpu_cores"]
             cells = [f"{k} {figure([r[name]['cpu_cores'][k] for r in rounds], 2)}" for k in cores]
             print(f"{name}: " + ", ".join(cells))
+    if "embedded" in rounds[0] and rounds[0]["embedded"].get("thread_cores"):
+        print("\nembedded process by thread, cores busy (round 1, /metrics):")
+        print(", ".join(f"{k} {v:.3f}" for k, v in rounds[0]["embedded"]["thread_cores"].items()))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

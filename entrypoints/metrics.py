@@ -35,6 +35,7 @@ from domain.feed_monitor import FeedMonitor
 from domain.ports import RejectedStore, Rejection
 from domain.recording import RecordingWorker
 from domain.scorekeeper import Scorekeeper
+from entrypoints.thread_cpu import ThreadCpuCollector
 from projections.follower import LogFollower
 from projections.game_state import StateUpdate
 
@@ -53,6 +54,7 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=True)
         self.clock = clock
         r = self.registry
+        r.register(ThreadCpuCollector())
         self.events_received = Counter(
             "scoreline_events_received_total", "Events received from providers.",
             ["provider"], registry=r,
