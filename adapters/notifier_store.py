@@ -9,7 +9,9 @@ Guarantees (both implementations; the NotifierStore contract of projections/noti
   in the same (write) transaction, so a save that checks cancels against that clock
   is ordered before or after it, never in between (SQLite serialises writers; the
   memory store holds one lock).
-- Reads return fresh objects decoded from what is stored.
+- Reads return what is stored: fresh boards, and holds (immutable) equal to the
+  stored ones decoded; the SQLite store hands out the hold it last wrote or read when
+  the row's text is that hold's (adapters/notifier_rows.py).
 - The SQLite store lives in a file of its own (eventsourcing's SQLite tracking table is
   named ``tracking`` in every file).
 """
@@ -24,14 +26,10 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
+from adapters.notifier_rows import WrittenGames
 from domain.held_notifications import GameHold, Scheduled
 from domain.push import PushNotification
-from domain.scoreboard_record import (
-    WrittenBoards,
-    scoreboard_from_record,
-    scoreboard_json,
-    scoreboard_to_record,
-)
+from domain.scoreboard_record import scoreboard_from_record, scoreboard_to_record
 from projections.notifier import NotifierGame, ReleasedMeanwhile
 
 _SQLITE_PARAMETERS = 500  # bound parameters per statement (SQLite allows 999 at least)
@@ -121,7 +119,10 @@ class SQLiteNotifierStore(SQLiteTrackingRecorder):
 
     def __init__(self, datastore: SQLiteDatastore) -> None:
         super().__init__(datastore)
-        self._written = WrittenBoards()  # a board read back as written is not decoded
+        # Rows as last written or read: a row read back as written is not decoded, a
+        # board's plays encoded before are not encoded again, nor an unchanged hold
+        # (adapters/notifier_rows.py).
+        self._written = WrittenGames()
 
     def construct_create_table_statements(self) -> list[str]:
         statements = super().construct_create_table_statements()
@@ -151,36 +152,33 @@ class SQLiteNotifierStore(SQLiteTrackingRecorder):
             self._insert_tracking(c, tracking)
             if cancelled:
                 self._cancel(c, list(cancelled))
-            texts = {game_id: scoreboard_json(g.board) for game_id, g in games.items()}
-            for g in games.values():
-                self._written.wrote(g.board, texts[g.board.game_id])
+            rows = []
+            for game_id, g in games.items():
+                board = self._written.board_json(g.board)
+                rows.append((game_id, board, self._written.hold_json(game_id, g.hold)))
             c.executemany(
                 "INSERT INTO notifier_games (game_id, board, hold) VALUES (?, ?, ?)"
                 " ON CONFLICT (game_id) DO UPDATE SET board = excluded.board,"
                 " hold = excluded.hold",
-                [
-                    (
-                        game_id,
-                        texts[game_id],
-                        json.dumps(g.hold.to_record()),
-                    )
-                    for game_id, g in games.items()
-                ],
+                rows,
             )
-            c.executemany(
-                "INSERT INTO notifier_outbox (id, game_id, due_at, notification)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-                " due_at = excluded.due_at, notification = excluded.notification",
-                [
-                    (
-                        s.notification.id,
-                        s.notification.game_id,
-                        s.due_at,
-                        json.dumps(s.notification.to_dict()),
-                    )
-                    for s in scheduled
-                ],
-            )
+            if scheduled:
+                c.executemany(
+                    "INSERT INTO notifier_outbox (id, game_id, due_at, notification)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+                    " due_at = excluded.due_at, notification = excluded.notification",
+                    [
+                        (
+                            s.notification.id,
+                            s.notification.game_id,
+                            s.due_at,
+                            json.dumps(s.notification.to_dict()),
+                        )
+                        for s in scheduled
+                    ],
+                )
+        for (_, board, hold), g in zip(rows, games.values(), strict=True):
+            self._written.wrote(g.board, board, g.hold, hold)  # (committed)
 
     def _cancel(self, c: SQLiteCursor, cancelled: list[str]) -> None:
         c.execute("SELECT watermark FROM notifier_release WHERE id = 1")
@@ -208,10 +206,7 @@ class SQLiteNotifierStore(SQLiteTrackingRecorder):
                     chunk,
                 )
                 for game_id, board, hold in c.fetchall():
-                    found[game_id] = NotifierGame(
-                        self._written.decode(game_id, board),
-                        GameHold.from_record(json.loads(hold) or {}),
-                    )
+                    found[game_id] = NotifierGame(*self._written.read(game_id, board, hold))
         return found
 
     def due(self, now: float, limit: int) -> list[PushNotification]:

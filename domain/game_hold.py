@@ -63,25 +63,8 @@ class GameHold:
     def to_record(self) -> dict[str, Any]:
         """The hold as JSON-ready data: :meth:`from_record` gives an equal hold back."""
         return {
-            "pending": {
-                event_id: {
-                    "notification": h.notification.to_dict(),
-                    "event": h.event.to_dict(),
-                    "recorded_at": h.recorded_at,
-                    "due_at": h.due_at,
-                }
-                for event_id, h in self.pending.items()
-            },
-            "released": {
-                event_id: {
-                    "notification": r.notification.to_dict(),
-                    "event": r.event.to_dict(),
-                    "recorded_at": r.recorded_at,
-                    "shown": list(r.shown) if r.shown is not None else None,
-                    "corrections": r.corrections,
-                }
-                for event_id, r in self.released.items()
-            },
+            "pending": {event_id: held_record(h) for event_id, h in self.pending.items()},
+            "released": {event_id: released_record(r) for event_id, r in self.released.items()},
         }
 
     @classmethod
@@ -107,6 +90,27 @@ class GameHold:
             for event_id, r in data.get("released", {}).items()
         }
         return cls(pending, released)
+
+
+def held_record(h: Held) -> dict[str, Any]:
+    """One entry of :meth:`GameHold.to_record`'s ``pending``."""
+    return {
+        "notification": h.notification.to_dict(),
+        "event": h.event.to_dict(),
+        "recorded_at": h.recorded_at,
+        "due_at": h.due_at,
+    }
+
+
+def released_record(r: Released) -> dict[str, Any]:
+    """One entry of :meth:`GameHold.to_record`'s ``released``."""
+    return {
+        "notification": r.notification.to_dict(),
+        "event": r.event.to_dict(),
+        "recorded_at": r.recorded_at,
+        "shown": list(r.shown) if r.shown is not None else None,
+        "corrections": r.corrections,
+    }
 
 
 def shown_by(notification: PushNotification, event: GameEvent) -> Shown:

@@ -17,9 +17,12 @@ Rules:
 - A retraction of a held notification's event, or a correction that makes it no
   longer notable, cancels it: nothing is sent. A correction that keeps it notable
   re-renders it (same due time). Every held notification of the game is rendered
-  again after every event and replaced if it says something else, so it always shows
-  the board's current view of its moment (a goal held after a goal that was then
+  again after every event that could change it (a revision, a schedule, a play at or
+  before its own sequence number) and replaced if it says something else, so it always
+  shows the board's current view of its moment (a goal held after a goal that was then
   disallowed shows the corrected score).
+- An event that changes nothing held or released gives back the hold it was given
+  (the same object), so a store can tell an unchanged hold by identity.
 - A revision of a released notification's event that changes what devices were told
   (disallowed, moved to the other team, a card withdrawn or changed, or reinstated)
   yields one correction (``{id}/correction/{n}``), due at once, with the score
@@ -33,6 +36,7 @@ Rules:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from domain.events import GameEvent
@@ -88,15 +92,34 @@ def decide(
     ``recorded_at`` is when the event store took the event, ``now`` the notifier's
     clock. Deterministic: the same arguments give the same decision.
     """
-    run = _Run(hold.settled(now), board_after, now, policy)
+    settled = hold.settled(now)
+    run = _Run(settled, board_after, now, policy)
     fresh = recorded_at >= now - policy.max_age
     if event.is_revision:
         run.revise(event, recorded_at, fresh)
     elif fresh:
         run.notify(event, recorded_at)
-    run.rerender()
+    if _may_rerender(event, run.pending):
+        run.rerender()
+    if not run.changed:  # the very hold given (or settled): its stored copy still holds
+        return HoldDecision(settled, tuple(run.scheduled), tuple(run.cancelled))
     return HoldDecision(
         GameHold(run.pending, run.released), tuple(run.scheduled), tuple(run.cancelled)
+    )
+
+
+def _may_rerender(event: GameEvent, pending: Mapping[str, Held]) -> bool:
+    """Whether ``event`` may change how a held notification renders. A held goal or
+    card shows the schedule's names and the plays up to its own sequence number (the
+    board's version aside, which :func:`_same_content` ignores): a play recorded after
+    every held one (not a revision, not a schedule; event ids are unique in a game)
+    changes none of that, and the one it held itself was just rendered."""
+    if event.is_revision or event.event_type == EventType.GAME_SCHEDULED:
+        return bool(pending)
+    seq = event.sequence_number
+    return any(
+        held.event.sequence_number >= seq and held.event.event_id != event.event_id
+        for held in pending.values()
     )
 
 
@@ -111,6 +134,7 @@ class _Run:
         self.policy = policy
         self.scheduled: list[Scheduled] = []
         self.cancelled: list[str] = []
+        self.changed = False  # whether pending or released differ from the hold given
 
     def render(self, event: GameEvent, recorded_at: float) -> PushNotification | None:
         return notification_for(self.board, event, recorded_at, ttl=self.policy.ttl)
@@ -127,6 +151,7 @@ class _Run:
     def hold(self, event: GameEvent, notification: PushNotification, recorded_at: float) -> None:
         due_at = max(recorded_at, self.now) + self.policy.hold_seconds
         self.pending[event.event_id] = Held(notification, event, recorded_at, due_at)
+        self.changed = True
         self.schedule(notification, due_at)
 
     def notify(self, event: GameEvent, recorded_at: float) -> None:
@@ -149,6 +174,7 @@ class _Run:
         if held is not None:
             self.cancel(held.notification.id)
             del self.pending[target]
+            self.changed = True
             event = _revised(held.event, revision)
             notification = self.render(event, held.recorded_at) if event else None
             if event is not None and notification is not None:
@@ -173,6 +199,7 @@ class _Run:
         event = _revised(released.event, revision)
         notification = self.render(event, released.recorded_at) if event else None
         shown = shown_by(notification, event) if notification and event else None
+        self.changed = True
         if shown == released.shown or not fresh:
             self.released[target] = replace(released, event=event or released.event)
             return
@@ -221,6 +248,7 @@ class _Run:
             if notification is not None and _same_content(notification, held.notification):
                 continue
             self.cancel(held.notification.id)
+            self.changed = True
             if notification is None:
                 del self.pending[event_id]
                 continue

@@ -82,9 +82,10 @@ class NotifierStore(Protocol):
       notification is answered again until :meth:`mark_released` (at-least-once).
     - :meth:`mark_released` removes notifications from the outbox (idempotent); the
       game's hold remembers what was released.
-    - :meth:`games` returns fresh objects for the ids that have a stored game (unknown
-      ids absent), in one read; :meth:`outbox` lists the outbox in due order (ops,
-      tests). Writes are durable when they return.
+    - :meth:`games` returns fresh boards (the caller's to change) and their holds
+      (immutable: possibly the very hold a store saved or read before) for the ids
+      that have a stored game (unknown ids absent), in one read; :meth:`outbox`
+      lists the outbox in due order (ops, tests). Writes are durable when they return.
     """
 
     def save(

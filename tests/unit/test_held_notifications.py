@@ -4,7 +4,7 @@ is corrected exactly once, and stale events notify nobody."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -68,6 +68,7 @@ class Match:
             self.outbox[s.notification.id] = s
         self.hold = decision.hold
         assert GameHold.from_record(self.hold.to_record()) == self.hold
+        self.check_rendered()
         self.decisions.append(decision)
         self.release()
         return event
@@ -82,6 +83,17 @@ class Match:
                 self.check_stands(s.notification)
                 self.sent.append((self.clock, s.notification))
                 del self.outbox[s.notification.id]
+
+    def check_rendered(self) -> None:
+        """Every held notification says what rendering it from the board now says
+        (the board's version aside), however many events since it was rendered."""
+        assert self.board is not None
+        for held in self.hold.pending.values():
+            now = notification_for(self.board, held.event, held.recorded_at, ttl=POLICY.ttl)
+            assert now is not None
+            assert replace(now, data={**now.data, "version": ""}) == replace(
+                held.notification, data={**held.notification.data, "version": ""}
+            )
 
     def check_stands(self, n: PushNotification) -> None:
         """A goal or card is sent only while its play stands, saying what the board
@@ -201,6 +213,35 @@ def test_a_held_goal_shows_the_score_after_an_earlier_goal_is_disallowed() -> No
         "Goal disallowed: Arsenal 0-0 Chelsea",  # the held goal is not told yet
         "GOAL! Arsenal 1-0 Chelsea",
     ]
+
+
+def test_a_held_goal_shows_the_score_after_a_late_earlier_goal() -> None:
+    """A play recorded late (a lower sequence number than a held goal's) counts in
+    the held goal's score: it is rendered again."""
+    match = started()
+    match.sequence += 1  # (sequence number 3 arrives after 4)
+    goal = match.record(EventType.GOAL, team_id=HOME)
+    assert goal is not None
+    assert match.decisions[-1].scheduled[0].notification.title == "GOAL! Arsenal 1-0 Chelsea"
+    late = GameEvent("late", "g1", Sport.SOCCER, 3, EventType.GOAL, team_id=AWAY)
+    assert match.board is not None
+    match.board.apply(late, 5)
+    decision = decide(match.hold, match.board, late, match.clock, match.clock, POLICY)
+    titles = {s.notification.id: s.notification.title for s in decision.scheduled}
+    assert titles[f"g1/{goal.event_id}/goal"] == "GOAL! Arsenal 1-1 Chelsea"
+    assert titles["g1/late/goal"] == "GOAL! Arsenal 0-1 Chelsea"
+    assert decision.cancelled == (f"g1/{goal.event_id}/goal",)
+
+
+def test_an_event_that_changes_nothing_held_gives_back_the_same_hold() -> None:
+    match = started()
+    match.record(EventType.GOAL, team_id=HOME)
+    held = match.hold
+    match.record(EventType.SHOT, team_id=AWAY)
+    assert match.hold is held and match.decisions[-1].scheduled == ()
+    match.advance(POLICY.hold_seconds)
+    match.record(EventType.SHOT, team_id=AWAY)
+    assert match.hold is not held and match.hold.pending == {}  # settled: a new hold
 
 
 def test_a_final_goes_at_once_and_a_card_is_held() -> None:
