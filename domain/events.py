@@ -15,6 +15,23 @@ from domain.sports import REVISION_TYPES, EventType, Sport
 # Enum lookup by value without the Enum call (a rebuild builds a million events).
 _SPORTS = {sport.value: sport for sport in Sport}
 _EVENT_TYPES = {kind.value: kind for kind in EventType}
+# The keys of :meth:`GameEvent.to_dict` in its order, without and with assists.
+_PLAIN_KEYS = [
+    "event_id",
+    "game_id",
+    "sport",
+    "sequence_number",
+    "event_type",
+    "provider",
+    "team_id",
+    "player_id",
+    "clock_seconds",
+    "period",
+    "description",
+    "created_at",
+    "references_event_id",
+]
+_PLAIN_KEYS_ASSISTS = [*_PLAIN_KEYS, "assists"]
 
 
 @dataclass(frozen=True)
@@ -105,9 +122,9 @@ class GameEvent:
             data = {
                 "event_id": self.event_id,
                 "game_id": self.game_id,
-                "sport": self.sport.value,
+                "sport": self.sport._value_,  # (._value_: .value is a Python descriptor)
                 "sequence_number": self.sequence_number,
-                "event_type": self.event_type.value,
+                "event_type": self.event_type._value_,
                 "provider": self.provider,
                 "team_id": self.team_id,
                 "player_id": self.player_id,
@@ -125,6 +142,8 @@ class GameEvent:
                 data["assists"] = list(self.assists)
             self.__dict__["_plain_dict"] = data  # a cache, not a field: frozen stays frozen
         copied = dict(data)
+        if len(copied) == len(_PLAIN_KEYS):  # the plain keys alone: nothing nested to copy
+            return copied
         for nested in ("schedule", "correction"):
             if nested in copied:
                 copied[nested] = dict(copied[nested])
@@ -136,28 +155,67 @@ class GameEvent:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GameEvent:
-        """Inverse of :meth:`to_dict` (trusted input: validation lives in ingestion)."""
+        """Inverse of :meth:`to_dict` (trusted input: validation lives in ingestion).
+
+        Built without the dataclass ``__init__`` (it sets each field through
+        ``object.__setattr__``; GameEvent has no ``__post_init__``): every field is
+        given here. When ``data`` is exactly what :meth:`to_dict` gives for the event
+        built (its keys in that order, values that the normalisation below leaves
+        as they are: a str provider and description, an int sequence number, no
+        schedule or correction, assists absent or a non-empty list), the fields are
+        a copy of it (sport, type and assists converted) and another copy is kept
+        as the :meth:`to_dict` cache, so the event's dict is not built again.
+        """
+        keys = list(data)
+        assists = data.get("assists")
+        if keys == _PLAIN_KEYS or (
+            keys == _PLAIN_KEYS_ASSISTS and type(assists) is list and assists
+        ):
+            sport = _SPORTS.get(data["sport"])
+            kind = _EVENT_TYPES.get(data["event_type"])
+            if (
+                sport is not None
+                and kind is not None
+                and type(data["sequence_number"]) is int
+                and type(data["provider"]) is str
+                and type(data["description"]) is str
+            ):  # what to_dict gives: its values are the fields' but for three
+                state = dict(data)
+                state["sport"], state["event_type"] = sport, kind
+                state["schedule"] = state["correction"] = None
+                plain = dict(data)
+                if assists:
+                    state["assists"] = tuple(assists)
+                    plain["assists"] = list(assists)
+                else:
+                    state["assists"] = ()
+                state["_plain_dict"] = plain
+                event = object.__new__(cls)
+                object.__setattr__(event, "__dict__", state)
+                return event
         schedule = data.get("schedule")
         correction = data.get("correction")
-        assists = data.get("assists")
-        return cls(
-            event_id=data["event_id"],
-            game_id=data["game_id"],
-            sport=_SPORTS.get(data["sport"]) or Sport(data["sport"]),
-            sequence_number=int(data["sequence_number"]),
-            event_type=_EVENT_TYPES.get(data["event_type"]) or EventType(data["event_type"]),
-            provider=data.get("provider") or "",
-            team_id=data.get("team_id"),
-            player_id=data.get("player_id"),
-            clock_seconds=data.get("clock_seconds"),
-            period=data.get("period"),
-            description=data.get("description") or "",
-            created_at=data.get("created_at"),
-            references_event_id=data.get("references_event_id"),
-            schedule=Schedule(**schedule) if schedule else None,
-            correction=_correction(correction) if correction else None,
-            assists=tuple(assists) if assists else (),
-        )
+        state = {
+            "event_id": data["event_id"],
+            "game_id": data["game_id"],
+            "sport": _SPORTS.get(data["sport"]) or Sport(data["sport"]),
+            "sequence_number": int(data["sequence_number"]),
+            "event_type": _EVENT_TYPES.get(data["event_type"]) or EventType(data["event_type"]),
+            "provider": data.get("provider") or "",
+            "team_id": data.get("team_id"),
+            "player_id": data.get("player_id"),
+            "clock_seconds": data.get("clock_seconds"),
+            "period": data.get("period"),
+            "description": data.get("description") or "",
+            "created_at": data.get("created_at"),
+            "references_event_id": data.get("references_event_id"),
+            "schedule": Schedule(**schedule) if schedule else None,
+            "correction": _correction(correction) if correction else None,
+            "assists": tuple(assists) if assists else (),
+        }
+        event = object.__new__(cls)
+        object.__setattr__(event, "__dict__", state)
+        return event
 
     def fingerprint(self) -> str:
         """Digest of the content a provider controls.

@@ -43,6 +43,10 @@ class Play(NamedTuple):
         return event_type, team_id, player_id
 
 
+# Play(...) without its generated ``__new__`` (a Python frame) on the fold's hot path:
+# every field given, in order.
+_new_play = tuple.__new__
+
 _SETS_SCHEDULE_OR_STATUS = frozenset({EventType.GAME_SCHEDULED, *STATUS_BY_TYPE})
 
 
@@ -102,7 +106,9 @@ class Scoreboard(ScoreboardGuards):
             self._revise(event)
             self.plays[event.event_id] = Play(seq, kind, None, None)
         else:
-            play = Play(seq, kind, event.team_id, event.player_id, (), None, event.assists)
+            play = _new_play(
+                Play, (seq, kind, event.team_id, event.player_id, (), None, event.assists)
+            )
             self.plays[event.event_id] = play
             if play.team_id is not None:  # (a play without a team tallies nothing)
                 self._tally(play, +1)

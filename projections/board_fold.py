@@ -24,10 +24,15 @@ Guarantees:
   memory must hand out copies (every store in adapters/ does). The folds save them
   inside ``records_shared`` (domain/scoreboard_record.py), so that a board saved by
   several read models is turned into its stored record once.
+- Followers handed the very same decoded domain events (the live followers of one
+  log, projections/follower.py) share their RecordedEvents: :func:`game_events` makes
+  each once for all of them (immutable, equal to one made afresh).
 """
 
 from __future__ import annotations
 
+import itertools
+import threading
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
@@ -70,13 +75,47 @@ class FoldingProjection(Protocol):
         ...
 
 
-def game_events(batch: Sequence[tuple[Any, int]]) -> Recorded:
-    """The batch's recorded Game events, each rebuilt from its stored dict once."""
-    return [
-        (recorded_event(domain_event), notification_id)
-        for domain_event, notification_id in batch
-        if isinstance(domain_event, (Game.Scheduled, Game.Recorded))
-    ]
+SHARED_KEPT = 5_000  # recorded Game events kept for the other followers (10 batches of 500)
+_GAME_EVENTS = (Game.Scheduled, Game.Recorded)
+_shared: dict[int, tuple[Any, RecordedEvent]] = {}  # id(domain event) -> it, its RecordedEvent
+_shared_lock = threading.Lock()  # (held to add and forget, not to look up)
+
+
+def game_events(batch: Sequence[tuple[Any, int]], *, shared: bool = True) -> Recorded:
+    """The batch's recorded Game events, each rebuilt from its stored dict once.
+
+    ``shared``: a domain event's RecordedEvent is made once for every caller that
+    passes that very domain event (the live followers of one log are handed the same
+    decoded events, projections/follower.py), the latest SHARED_KEPT of them kept;
+    what is handed out is the one made first (immutable, equal to a fresh one). A
+    replay of the whole log passes False: nothing else folds its events."""
+    if not shared:
+        return [
+            (recorded_event(domain_event), notification_id)
+            for domain_event, notification_id in batch
+            if isinstance(domain_event, _GAME_EVENTS)
+        ]
+    known = _shared.get
+    found: Recorded = []
+    made: list[tuple[Any, RecordedEvent]] = []
+    for domain_event, notification_id in batch:
+        if isinstance(domain_event, _GAME_EVENTS):
+            hit = known(id(domain_event))
+            if hit is not None and hit[0] is domain_event:
+                recorded = hit[1]
+            else:
+                recorded = recorded_event(domain_event)
+                made.append((domain_event, recorded))
+            found.append((recorded, notification_id))
+    if made:
+        with _shared_lock:
+            for domain_event, recorded in made:
+                _shared[id(domain_event)] = (domain_event, recorded)
+            excess = len(_shared) - SHARED_KEPT
+            if excess > 0:
+                for key in list(itertools.islice(_shared, excess)):
+                    del _shared[key]
+    return found
 
 
 def fold_together(

@@ -17,6 +17,12 @@ Guarantees of :func:`pages_ahead`:
   failed, after every page before it; nothing is read after it.
 - When the caller stops early (``close``, an exception, the generator dropped), the
   reader is stopped and joined before the generator finishes: no read is left running.
+
+:func:`notification_reader` reads the pages: ``recorder.select_notifications``, or for
+eventsourcing's own SQLite recorders the same query (same transaction, same rows, in
+the same order) with equal Notifications made cheaper: each row unpacked rather than
+read by column name, each game's UUID made once, the frozen dataclass filled as the
+library's mapper fills domain events (``object.__new__``, then its ``__dict__``).
 """
 
 from __future__ import annotations
@@ -24,7 +30,11 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Generator, Sequence
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
+from uuid import UUID
+
+from eventsourcing.persistence import Notification
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteProcessRecorder
 
 
 class Identified(Protocol):
@@ -35,6 +45,7 @@ class Identified(Protocol):
 N = TypeVar("N", bound=Identified)
 
 AHEAD = 2  # pages read ahead of the caller
+UUIDS_KEPT = 100_000  # originator ids remembered by a SQLite reader
 
 
 class _Failed:
@@ -91,3 +102,48 @@ def pages_ahead(
     finally:
         stopping.set()
         thread.join()
+
+
+def notification_reader(
+    recorder: Any, limit: int, stop: int
+) -> Callable[[int], Sequence[Notification]]:
+    """``read(start)``: ``recorder.select_notifications(start, limit, stop=stop)`` (see
+    the module docstring)."""
+    if type(recorder) not in (SQLiteApplicationRecorder, SQLiteProcessRecorder) or (
+        recorder.datastore.originator_id_type != "uuid"
+    ):
+        return lambda start: recorder.select_notifications(start, limit, stop=stop)
+    statement = (
+        "SELECT rowid, originator_id, originator_version, topic, state"
+        f" FROM {recorder.events_table_name} WHERE rowid>=? AND rowid<=? ORDER BY rowid LIMIT ?"
+    )
+    datastore = recorder.datastore
+    uuids: dict[str, UUID] = {}
+
+    def read(start: int) -> Sequence[Notification]:
+        with datastore.transaction(commit=False) as c:
+            c.execute(statement, (start, stop, limit))
+            rows = c.fetchall()
+        if len(uuids) > UUIDS_KEPT:
+            uuids.clear()
+        found = []
+        for rowid, originator_id, version, topic, state in rows:
+            uuid = uuids.get(originator_id)
+            if uuid is None:
+                uuid = uuids[originator_id] = UUID(originator_id)
+            notification = object.__new__(Notification)
+            object.__setattr__(
+                notification,
+                "__dict__",
+                {
+                    "originator_id": uuid,
+                    "originator_version": version,
+                    "topic": topic,
+                    "state": state,
+                    "id": rowid,
+                },
+            )
+            found.append(notification)
+        return found
+
+    return read

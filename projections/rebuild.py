@@ -13,9 +13,11 @@ Guarantees:
   decodes it (projections/stored_event_decoding.py: the same domain event, by a
   cheaper way where that is exact). Several projections replayed together share
   one read and one decoding of each page; each is fed only the notifications after
-  its own position. The next pages are read while one is folded (in a thread,
-  projections/log_pages.py: the same pages in the same order). Projections of games
-  at the same position, fed the same part of a page, fold it together
+  its own position. Pages are read as the recorder's ``select_notifications`` reads
+  them (projections/log_pages.py ``notification_reader``: equal Notifications, made
+  cheaper for eventsourcing's SQLite recorders); the next pages are read while one is
+  folded (in a thread, projections/log_pages.py: the same pages in the same order).
+  Projections of games at the same position, fed the same part of a page, fold it together
   (projections/board_fold.py: each GameEvent built once, one board per game folded
   once for all), which presumes that projections at the same
   position hold equal boards: true of the fresh shadow copies a rebuild replays into.
@@ -48,12 +50,10 @@ from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import Any, Protocol
 
-from eventsourcing.persistence import Notification
-
 from domain.scorekeeper import Scorekeeper
 from projections.board_fold import FoldingProjection, Recorded, fold_together, game_events
 from projections.follower import Projection
-from projections.log_pages import pages_ahead
+from projections.log_pages import notification_reader, pages_ahead
 from projections.read_model_comparison import Comparison, RebuildError, Row, compare
 from projections.stored_event_decoding import StoredEventDecoder
 
@@ -138,9 +138,7 @@ def replay(
     if position >= last:
         return position
 
-    def read(start: int) -> Sequence[Notification]:
-        return recorder.select_notifications(start, batch_size, stop=last)
-
+    read = notification_reader(recorder, batch_size, last)
     with (
         _collecting_each_page_only() as page_done,
         contextlib.closing(
@@ -155,7 +153,7 @@ def replay(
                 after, upto = positions[index], min(stops[index], end)
                 if after < end and upto >= first:
                     parts.setdefault((after, upto), []).append(index)
-            recorded = game_events(page)
+            recorded = game_events(page, shared=False)  # (nothing else folds these)
             for (after, upto), indexes in parts.items():
                 whole = after < first and end <= upto
                 part = page if whole else [item for item in page if after < item[1] <= upto]

@@ -23,10 +23,18 @@ out-of-range numbers, lone surrogates).
 from __future__ import annotations
 
 from collections.abc import Hashable
+from datetime import datetime
 from typing import Any, cast
+from uuid import UUID
 
 import msgspec
-from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent, find_id_convertor
+from eventsourcing.persistence import (
+    DatetimeAsISO,
+    JSONTranscoder,
+    Mapper,
+    StoredEvent,
+    find_id_convertor,
+)
 from eventsourcing.utils import resolve_topic
 
 from domain.game import Game
@@ -47,6 +55,9 @@ class StoredEventDecoder:
             and type(transcoder) is JSONTranscoder
             and timestamps is not None
         )
+        # The library's own datetime_iso decoding is ``datetime.fromisoformat`` of a
+        # str (asserted): called directly when the transcoding is exactly that one.
+        self._fromisoformat = datetime.fromisoformat if type(timestamps) is DatetimeAsISO else None
         self._timestamp = timestamps.decode if timestamps is not None else None
         self._decode = msgspec.json.Decoder().decode
         self._classes: dict[str, type | None] = {}  # topic -> class (None: not fast)
@@ -54,7 +65,10 @@ class StoredEventDecoder:
 
     def decode(self, stored: StoredEvent) -> Any:
         """The domain event of ``stored``, equal to ``mapper.to_domain_event(stored)``."""
-        cls = self._class(stored.topic) if self._fast else None
+        topic = stored.topic
+        cls = self._classes.get(topic, _UNKNOWN)
+        if cls is _UNKNOWN:
+            cls = self._class(topic)
         state = stored.state
         if cls is None or state.count(_TYPE_KEY) != 1:
             return self.mapper.to_domain_event(stored)
@@ -72,9 +86,16 @@ class StoredEventDecoder:
             or "_data_" not in timestamp
         ):
             return self.mapper.to_domain_event(stored)
-        assert self._timestamp is not None
-        event_state["timestamp"] = self._timestamp(timestamp["_data_"])
-        event_state["originator_id"] = self._id(cls, stored.originator_id)
+        data = timestamp["_data_"]
+        if self._fromisoformat is not None and type(data) is str:
+            event_state["timestamp"] = self._fromisoformat(data)
+        else:
+            assert self._timestamp is not None
+            event_state["timestamp"] = self._timestamp(data)
+        originator_id = stored.originator_id
+        if type(originator_id) is not UUID:  # (a UUID is passed through as it is)
+            originator_id = self._id(cls, originator_id)
+        event_state["originator_id"] = originator_id
         event_state["originator_version"] = stored.originator_version
         domain_event: Any = object.__new__(cls)
         object.__setattr__(domain_event, "__dict__", event_state)
@@ -82,16 +103,16 @@ class StoredEventDecoder:
 
     def _class(self, topic: str) -> type | None:
         """The topic's class if its events may be decoded the fast way: a Game event
-        class at class version 1."""
-        if topic not in self._classes:
-            cls = resolve_topic(topic)
-            fast = (
-                isinstance(cls, type)
-                and issubclass(cls, (Game.Scheduled, Game.Recorded))
-                and getattr(cls, "class_version", 1) == 1
-            )
-            self._classes[topic] = cls if fast else None
-        return self._classes[topic]
+        class at class version 1 (None otherwise, and always when not ``_fast``)."""
+        cls = resolve_topic(topic)
+        fast = (
+            self._fast
+            and isinstance(cls, type)
+            and issubclass(cls, (Game.Scheduled, Game.Recorded))
+            and getattr(cls, "class_version", 1) == 1
+        )
+        found = self._classes[topic] = cls if fast else None
+        return found
 
     def _id(self, cls: type, originator_id: Any) -> Any:
         key = (cls, type(originator_id))
@@ -99,6 +120,9 @@ class StoredEventDecoder:
         if convert is None:
             convert = self._ids[key] = find_id_convertor(cls, cast(Hashable, type(originator_id)))
         return convert(originator_id)
+
+
+_UNKNOWN: Any = object()  # a topic not looked up yet
 
 
 __all__ = ["StoredEventDecoder"]

@@ -8,10 +8,13 @@ import threading
 from dataclasses import dataclass
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from projections.log_pages import pages_ahead
+from domain.scorekeeper import Scorekeeper
+from domain.sports import EventType
+from projections.log_pages import notification_reader, pages_ahead
+from tests.game_events import GameScript
 
 
 @dataclass(frozen=True)
@@ -77,3 +80,38 @@ def test_a_caller_that_stops_early_stops_the_reader(
     assert not any(t.name == "log-pages-ahead" for t in threading.enumerate())
     assert got == Log(ids, page).plain(0)[:take]
     assert log.reads <= take + ahead + 1  # bounded: at most ``ahead`` pages unread
+
+
+@given(st.integers(1, 40), st.integers(1, 9), st.integers(0, 45), st.sampled_from(["uuid", "text"]))
+@settings(max_examples=30, deadline=None)
+def test_a_sqlite_reader_reads_what_the_recorder_selects(
+    start: int, limit: int, stop: int, id_type: str
+) -> None:
+    keeper = sqlite_keeper(id_type)
+    read = notification_reader(keeper.recorder, limit, stop)
+    found = read(start)
+    expected = keeper.recorder.select_notifications(start, limit, stop=stop)
+    assert found == expected
+    assert [type(n.originator_id) for n in found] == [type(n.originator_id) for n in expected]
+    assert [vars(n) for n in found] == [vars(n) for n in expected]
+
+
+_KEEPERS: dict[str, Scorekeeper] = {}
+
+
+def sqlite_keeper(id_type: str) -> Scorekeeper:
+    """A SQLite store of three games' 36 events (in memory, made once per id type)."""
+    if id_type not in _KEEPERS:
+        env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": ":memory:"}
+        if id_type == "text":
+            env["ORIGINATOR_ID_TYPE"] = "text"
+        keeper = Scorekeeper(env=env)
+        for game_id in ("g1", "g2", "g3"):
+            game = GameScript(game_id)
+            game.schedule()
+            game.start()
+            for _ in range(10):
+                game.score(EventType.GOAL)
+            keeper.record(game.events)
+        _KEEPERS[id_type] = keeper
+    return _KEEPERS[id_type]
