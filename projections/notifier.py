@@ -35,7 +35,8 @@ from domain.game import Game
 from domain.held_notifications import GameHold, HoldPolicy, Scheduled, decide
 from domain.push import PushNotification
 from domain.scoreboard import Scoreboard
-from domain.scorekeeper import RecordedEvent, recorded_event
+from domain.scorekeeper import RecordedEvent
+from projections.board_fold import game_events
 
 Clock = Callable[[], float]
 
@@ -140,10 +141,12 @@ class NotifierProjection:
         changes and the last id at once. Returns what it scheduled."""
         if not batch:
             return []
+        games = [item for item in batch if isinstance(item[0], (Game.Scheduled, Game.Recorded))]
+        # The RecordedEvents the other followers of the log made of these very events
+        # (projections/board_fold.py), not built a third time.
         recorded = [
-            (recorded_event(domain_event), domain_event.timestamp.timestamp())
-            for domain_event, _ in batch
-            if isinstance(domain_event, (Game.Scheduled, Game.Recorded))
+            (r, domain_event.timestamp.timestamp())
+            for (r, _), (domain_event, _) in zip(game_events(games), games, strict=True)
         ]
         tracking = Tracking(self.upstream, batch[-1][1])
         now = self.clock()
