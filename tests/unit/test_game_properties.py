@@ -210,3 +210,22 @@ def test_buffer_reports_equal_a_scan_of_every_game(steps: list[tuple[str, int, i
         assert buffer.lowest_held_position() == (min(positions) if positions else None)
         starts = [q.gap_since for q in held.values() if q.gap_since is not None]
         assert buffer.next_deadline() == (min(starts) + 2.0 if starts else None)
+
+
+@settings(max_examples=60, deadline=None)
+@given(games())
+def test_a_board_s_copy_is_equal_and_independent(script: GameScript) -> None:
+    """For any game, a copy equals its board, and folding more into either leaves the
+    other as it was (the stores and the scorekeeper hand out copies)."""
+    board: Scoreboard | None = None
+    for version, event in enumerate(script.events, 1):
+        board = Scoreboard.scheduled(event) if board is None else board
+        board.apply(event, version)
+    assert board is not None
+    copy = board.copy()
+    assert copy == board and copy is not board and copy.plays is not board.plays
+    before = scoreboard_to_record(board)
+    extra = script.add(EventType.FOUL)
+    copy.apply(extra, board.version + 1)
+    assert scoreboard_to_record(board) == before
+    assert copy.version == board.version + 1
