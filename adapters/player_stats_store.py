@@ -10,6 +10,11 @@ projections/player_stats.py):
   :meth:`games` returns what :meth:`game` would for many ids (unknown ids absent), on
   SQLite in one transaction of two statements per 500 ids (the projector's read of a
   batch).
+- SQLite: a game's board is stored as compact JSON text (adapters/board_texts.py: made
+  from the game's last text, only new or changed plays encoded; a row read back as this
+  store wrote it is a copy, not a decoding), and of its line rows only those that
+  changed are written when the store knows what its rows hold
+  (adapters/sqlite_player_lines.py).
 - The SQLite store lives in a file of its own (``player_stats.sqlite``); delete it to
   rebuild the player stats from the log. Its queries read the file (run them in a
   worker thread); the leaderboard read is an index range scan.
@@ -25,14 +30,16 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
+from adapters.board_texts import BoardText, WrittenTexts, board_text
 from adapters.player_stats_records import (
     game_from_rows,
     game_order,
     leader_entries,
     player_answer,
 )
+from adapters.sqlite_player_lines import SQLiteGameLines
 from domain.player_stats import SPORT_STATS, Contribution, SeasonLine, ranked
-from domain.scoreboard_record import WrittenBoards, scoreboard_json, scoreboard_to_record
+from domain.scoreboard_record import scoreboard_to_record
 from projections.player_stats import PlayerStatsGame, game_line_rows
 
 _SQLITE_PARAMETERS = 500  # bound parameters per statement (SQLite allows 999 at least)
@@ -137,7 +144,8 @@ class SQLitePlayerStatsStore(SQLiteTrackingRecorder):
 
     def __init__(self, datastore: SQLiteDatastore) -> None:
         super().__init__(datastore)
-        self._written = WrittenBoards()  # a board read back as written is not decoded
+        self._texts = WrittenTexts()  # a board read back as written is copied, not decoded
+        self._lines = SQLiteGameLines()  # each game's line rows: what changed is written
 
     def construct_create_table_statements(self) -> list[str]:
         statements = super().construct_create_table_statements()
@@ -174,16 +182,23 @@ class SQLitePlayerStatsStore(SQLiteTrackingRecorder):
         seasons: Sequence[SeasonLine],
         tracking: Tracking,
     ) -> None:
+        texts = {game_id: board_text(g.board) for game_id, g in games.items()}
         with self.datastore.transaction(commit=True) as c:
             # Tracking first: a stale batch fails before anything is written.
             self._insert_tracking(c, tracking)
-            self._write_games(c, games)
+            remember_lines = self._lines.write(c, games, texts)  # (before the boards)
+            self._write_games(c, games, texts)
             self._write_seasons(c, seasons)
+        for text in texts.values():
+            self._texts.wrote(text)
+        remember_lines()
 
-    def _write_games(self, c: SQLiteCursor, games: Mapping[str, PlayerStatsGame]) -> None:
-        texts = {game_id: scoreboard_json(g.board) for game_id, g in games.items()}
-        for g in games.values():
-            self._written.wrote(g.board, texts[g.board.game_id])
+    def _write_games(
+        self,
+        c: SQLiteCursor,
+        games: Mapping[str, PlayerStatsGame],
+        texts: Mapping[str, BoardText],
+    ) -> None:
         c.executemany(
             "INSERT INTO player_stats_games (game_id, league, season, status, counted, board)"
             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (game_id) DO UPDATE SET"
@@ -196,24 +211,11 @@ class SQLitePlayerStatsStore(SQLiteTrackingRecorder):
                     g.board.schedule.season,
                     g.board.status,
                     json.dumps(g.counted.to_record()) if g.counted else None,
-                    texts[game_id],
+                    texts[game_id].text,
                 )
                 for game_id, g in games.items()
             ],
         )
-        c.executemany(
-            "DELETE FROM player_game_stats WHERE game_id = ?", [(game_id,) for game_id in games]
-        )
-        c.executemany(
-            "INSERT INTO player_game_stats (game_id, player_id, team_id, league, season, sport,"
-            " status, stats) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (r["game_id"], r["player_id"], r["team_id"], r["league"], r["season"],
-                 r["sport"], r["status"], json.dumps(r["stats"]))
-                for g in games.values()
-                for r in game_line_rows(g)
-            ],
-        )  # fmt: skip
 
     def _write_seasons(self, c: SQLiteCursor, seasons: Sequence[SeasonLine]) -> None:
         keys = [line.key for line in seasons]
@@ -267,7 +269,7 @@ class SQLitePlayerStatsStore(SQLiteTrackingRecorder):
         )
         board, counted = found[0]
         return game_from_rows(
-            self._written.decode(game_id, board),
+            self._texts.decode(game_id, board),
             json.loads(counted) if counted else None,
             [{"player_id": p, "team_id": t, "stats": json.loads(s)} for p, t, s in lines],
         )
@@ -297,7 +299,7 @@ class SQLitePlayerStatsStore(SQLiteTrackingRecorder):
                     )
         return {
             g: game_from_rows(
-                self._written.decode(g, board),
+                self._texts.decode(g, board),
                 json.loads(counted) if counted else None,
                 lines.get(g, []),
             )

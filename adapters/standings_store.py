@@ -10,6 +10,9 @@ Guarantees (both implementations; the StandingsStore contract of projections/sta
   one statement per 500 ids on SQLite (the projector's read of a batch).
 - Reads see committed tables only. Public tables are mirrored in memory, so
   :meth:`standings` does no I/O (the serving path).
+- SQLite: a game's board is stored as compact JSON text (adapters/board_texts.py: made
+  from the game's last text, only new or changed plays encoded; a row read back as this
+  store wrote it is a copy, not a decoding). Any JSON text of the record is read.
 - The SQLite store lives in a file of its own (eventsourcing's SQLite tracking table is
   named ``tracking`` in every file); delete it to rebuild the standings from the log.
 """
@@ -25,12 +28,8 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
-from domain.scoreboard_record import (
-    WrittenBoards,
-    scoreboard_from_record,
-    scoreboard_json,
-    scoreboard_to_record,
-)
+from adapters.board_texts import BoardText, WrittenTexts, board_text
+from domain.scoreboard_record import scoreboard_from_record, scoreboard_to_record
 from domain.standings import GameResult, Table
 from projections.standings import StandingsGame
 
@@ -114,7 +113,7 @@ class SQLiteStandingsStore(SQLiteTrackingRecorder):
     def __init__(self, datastore: SQLiteDatastore) -> None:
         super().__init__(datastore)
         self._mirror = _PublicMirror()
-        self._written = WrittenBoards()  # a board read back as written is not decoded
+        self._texts = WrittenTexts()  # a board read back as written is copied, not decoded
 
     def construct_create_table_statements(self) -> list[str]:
         statements = super().construct_create_table_statements()
@@ -139,17 +138,19 @@ class SQLiteStandingsStore(SQLiteTrackingRecorder):
     def save(
         self, games: Mapping[str, StandingsGame], tables: Sequence[Table], tracking: Tracking
     ) -> None:
+        texts = {game_id: board_text(g.board) for game_id, g in games.items()}
         with self.datastore.transaction(commit=True) as c:
             # Tracking first: a stale batch fails before anything is written.
             self._insert_tracking(c, tracking)
-            self._write_games(c, games)
+            self._write_games(c, games, texts)
             self._write_tables(c, tables)
+        for text in texts.values():
+            self._texts.wrote(text)
         self._mirror.put(tables)
 
-    def _write_games(self, c: SQLiteCursor, games: Mapping[str, StandingsGame]) -> None:
-        texts = {game_id: scoreboard_json(g.board) for game_id, g in games.items()}
-        for g in games.values():
-            self._written.wrote(g.board, texts[g.board.game_id])
+    def _write_games(
+        self, c: SQLiteCursor, games: Mapping[str, StandingsGame], texts: Mapping[str, BoardText]
+    ) -> None:
         c.executemany(
             "INSERT INTO standings_games (game_id, league, season, status, counted, board)"
             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (game_id) DO UPDATE SET"
@@ -162,7 +163,7 @@ class SQLiteStandingsStore(SQLiteTrackingRecorder):
                     g.board.schedule.season,
                     g.board.status,
                     json.dumps(g.counted.to_record()) if g.counted else None,
-                    texts[game_id],
+                    texts[game_id].text,
                 )
                 for game_id, g in games.items()
             ],
@@ -226,7 +227,7 @@ class SQLiteStandingsStore(SQLiteTrackingRecorder):
     def _game_from_row(self, game_id: str, board: str, counted: str | None) -> StandingsGame:
         """A game from the JSON text of its SQLite row (= :func:`game_from_record`)."""
         return StandingsGame(
-            self._written.decode(game_id, board),
+            self._texts.decode(game_id, board),
             GameResult.from_record(json.loads(counted)) if counted else None,
         )
 

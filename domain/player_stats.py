@@ -196,16 +196,37 @@ class PlayerLine:
         return cls(data["player_id"], data["team_id"], dict(data["stats"]))
 
 
+CreditedPlays = tuple[Play, ...]
+
+
+def credited_plays(board: Scoreboard) -> CreditedPlays:
+    """The plays :func:`game_lines` reads, in the board's order: those not retracted
+    that are credited as reported or carry corrections. ``game_lines(board)`` is
+    ``lines_of(board.sport, credited_plays(board))``: a function of these alone."""
+    counted = _CREDITED[board.sport]
+    return tuple(
+        [
+            play
+            for play in board.plays.values()
+            if play.retracted_at is None and (play.corrections or play.event_type in counted)
+        ]
+    )
+
+
 def game_lines(board: Scoreboard) -> dict[str, PlayerLine]:
     """Every player's line in the game, by player id (sorted), from its effective plays.
 
     A player's ``team_id`` is the team of their latest credited play (an assist is a
     credited play of the scoring team).
     """
+    return lines_of(board.sport, credited_plays(board))
+
+
+def lines_of(sport: Sport, plays: CreditedPlays) -> dict[str, PlayerLine]:
+    """The players' lines of a game of ``sport`` whose :func:`credited_plays` are ``plays``."""
     totals: dict[str, dict[str, int]] = {}
     teams: dict[str, tuple[int, str | None]] = {}
-    counted = _CREDITED[board.sport]
-    assisted = _ASSISTED[board.sport]
+    assisted = _ASSISTED[sport]
 
     def credit(player_id: str, stats: Mapping[str, int], seq: int, team_id: str | None) -> None:
         line = totals.setdefault(player_id, {})
@@ -214,11 +235,7 @@ def game_lines(board: Scoreboard) -> dict[str, PlayerLine]:
         if player_id not in teams or seq >= teams[player_id][0]:
             teams[player_id] = (seq, team_id)
 
-    for play in board.plays.values():
-        if play.retracted_at is not None or (
-            not play.corrections and play.event_type not in counted
-        ):
-            continue  # (a play without corrections is credited as reported)
+    for play in plays:
         event_type, team_id, player_id = play.effective()
         if event_type in assisted:
             for assister in effective_assists(play):
@@ -226,7 +243,7 @@ def game_lines(board: Scoreboard) -> dict[str, PlayerLine]:
                     credit(assister, _ONE_ASSIST, play.sequence_number, team_id)
         if player_id is None:
             continue
-        stats = credited(board.sport, event_type)
+        stats = credited(sport, event_type)
         if stats:
             credit(player_id, stats, play.sequence_number, team_id)
     return {

@@ -21,6 +21,9 @@ Guarantees:
   sum of the lines of its FINAL games, whatever the corrections on the way and however
   the log is cut into batches, so rebuilding from the log gives the same rows.
 - Events of other aggregates are skipped, but their notifications advance the position.
+- A game's lines are derived again only when its credited plays
+  (``domain.player_stats.credited_plays``) differ from those of the lines last derived
+  for it (most events, a clock update or a play credited to nobody, change none).
 """
 
 from __future__ import annotations
@@ -33,12 +36,15 @@ from eventsourcing.persistence import Tracking
 
 from domain.player_stats import (
     Contribution,
+    CreditedPlays,
     PlayerLine,
     SeasonLine,
     contribution_of,
-    game_lines,
+    credited_plays,
+    lines_of,
 )
 from domain.scoreboard import Scoreboard
+from domain.sports import Sport
 from projections.board_fold import BoardsOnly, fold_together
 
 
@@ -147,12 +153,36 @@ def game_line_rows(game: PlayerStatsGame) -> list[dict[str, Any]]:
     ]
 
 
+class GameLines:
+    """``game_lines(board)``, remembered per game with the credited plays it was
+    derived from (the last ``kept`` games): derived again only when those differ
+    (compared play by play; the same play object is the same play)."""
+
+    def __init__(self, kept: int = 10_000) -> None:
+        self.kept = kept
+        self._known: dict[str, tuple[Sport, CreditedPlays, dict[str, PlayerLine]]] = {}
+
+    def of(self, board: Scoreboard) -> dict[str, PlayerLine]:
+        """The board's lines (a new dict; the lines in it are shared, and frozen)."""
+        plays = credited_plays(board)
+        known = self._known.pop(board.game_id, None)
+        if known is not None and known[0] == board.sport and known[1] == plays:
+            lines = known[2]
+        else:
+            lines = lines_of(board.sport, plays)
+        self._known[board.game_id] = (board.sport, plays, lines)
+        if len(self._known) > self.kept:
+            del self._known[next(iter(self._known))]
+        return dict(lines)
+
+
 class PlayerStatsProjection:
     name = "player_stats"
 
     def __init__(self, store: PlayerStatsStore, upstream: str) -> None:
         self.store = store
         self.upstream = upstream
+        self.game_lines = GameLines()
 
     def position(self) -> int:
         return self.store.max_tracking_id(self.upstream) or 0
@@ -189,7 +219,7 @@ class _PlayerStatsFold(BoardsOnly):
         seasons = _Seasons(store)
         games: dict[str, PlayerStatsGame] = {}
         for game_id, board in boards.items():
-            lines = game_lines(board)
+            lines = self.projection.game_lines.of(board)
             new = contribution_of(board, lines)
             old = counted.get(game_id)
             if new != old:
