@@ -21,13 +21,9 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
+from adapters.board_texts import BoardText, WrittenTexts, board_text
 from domain.scoreboard import Scoreboard
-from domain.scoreboard_record import (
-    WrittenBoards,
-    scoreboard_from_record,
-    scoreboard_json,
-    scoreboard_to_record,
-)
+from domain.scoreboard_record import scoreboard_from_record, scoreboard_to_record
 
 _encoder = msgspec.json.Encoder()  # the public state's column: compact, as polls send it
 _SQLITE_PARAMETERS = 500  # bound parameters per statement (SQLite allows 999 at least)
@@ -89,12 +85,16 @@ class MemoryGameStateView(POPOTrackingRecorder):
 
 
 class SQLiteGameStateView(SQLiteTrackingRecorder):
-    """The read model in its own SQLite file (delete it to rebuild from the log)."""
+    """The read model in its own SQLite file (delete it to rebuild from the log).
+
+    A game's board is stored as the compact JSON text of adapters/board_texts.py (made
+    from the game's last text: only new or changed plays encoded); a row read back as
+    this view last committed it is copied from memory, any other text decoded."""
 
     def __init__(self, datastore: SQLiteDatastore) -> None:
         super().__init__(datastore)
         self._mirror = _PublicMirror()
-        self._written = WrittenBoards()  # a board read back as written is not decoded
+        self._written = WrittenTexts()  # a board read back as written is copied, not decoded
 
     def construct_create_table_statements(self) -> list[str]:
         statements = super().construct_create_table_statements()
@@ -114,17 +114,21 @@ class SQLiteGameStateView(SQLiteTrackingRecorder):
 
     def save(self, boards: Mapping[str, Scoreboard], tracking: Tracking) -> None:
         states = {game_id: b.public() for game_id, b in boards.items()}
+        texts = {game_id: board_text(b) for game_id, b in boards.items()}
         with self.datastore.transaction(commit=True) as c:
-            self._write(c, boards, states)
+            self._write(c, boards, states, texts)
             self._insert_tracking(c, tracking)
+        for text in texts.values():  # (only once committed: what the rows now hold)
+            self._written.wrote(text)
         self._mirror.put_states(states)
 
     def _write(
-        self, c: SQLiteCursor, boards: Mapping[str, Scoreboard], states: Mapping[str, Any]
+        self,
+        c: SQLiteCursor,
+        boards: Mapping[str, Scoreboard],
+        states: Mapping[str, Any],
+        texts: Mapping[str, BoardText],
     ) -> None:
-        texts = {game_id: scoreboard_json(b) for game_id, b in boards.items()}
-        for b in boards.values():
-            self._written.wrote(b, texts[b.game_id])
         c.executemany(
             "INSERT INTO game_states (game_id, status, version, public, board)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (game_id) DO UPDATE SET"
@@ -136,7 +140,7 @@ class SQLiteGameStateView(SQLiteTrackingRecorder):
                     b.status,
                     b.version,
                     _encoder.encode(states[game_id]).decode(),
-                    texts[game_id],
+                    texts[game_id].text,
                 )
                 for game_id, b in boards.items()
             ],
