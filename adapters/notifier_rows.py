@@ -11,10 +11,9 @@ texts and the objects they stand for:
   before the next write decodes), not a decoding; a hold text that is the remembered
   one gives the remembered hold itself (a ``GameHold`` and everything in it is
   immutable);
-- a board is encoded by :meth:`WrittenGames.board_json`, which encodes only the plays
-  that are new or changed since (a ``Play`` is immutable, so a play that is the very
-  object encoded before has the same text) and splices the rest in; the text is
-  exactly ``scoreboard_json(board)`` (tests/unit/test_notifier_rows.py);
+- a board is encoded by :meth:`WrittenGames.board_json`: ``board_text`` of
+  adapters/board_texts.py, which encodes only the plays that are new or changed since
+  and splices the rest in (compact JSON, parse-equal to ``scoreboard_json(board)``);
 - a hold that is the very object remembered (``decide`` gives back the hold it was
   given when nothing changed: domain/held_notifications.py) is not encoded again: its
   remembered text is written; another hold is encoded by :meth:`WrittenGames.hold_json`,
@@ -34,30 +33,26 @@ and written in full again). Safe to share between threads (one lock).
 
 from __future__ import annotations
 
-import copy
 import json
 import threading
 from typing import Any
 
+from adapters.board_texts import board_text
 from domain.game_hold import GameHold, Held, Released, held_record, released_record
-from domain.scoreboard import Play, Scoreboard
-from domain.scoreboard_record import scoreboard_from_record, scoreboard_json, scoreboard_to_record
-
-_PLAYS_LAST = '"plays": {}}'  # how a record's text ends when its plays are the last key
+from domain.scoreboard import Scoreboard
+from domain.scoreboard_record import scoreboard_from_record
 
 
 class _Game:
-    """One game's row as last written or read, and its plays' encodings."""
+    """One game's row as last written or read, and its hold entries' encodings."""
 
-    __slots__ = ("board", "board_text", "entries", "fragments", "hold", "hold_text")
+    __slots__ = ("board", "board_text", "entries", "hold", "hold_text")
 
     def __init__(self) -> None:
         self.board: Scoreboard | None = None
         self.board_text = ""
         self.hold: GameHold | None = None
         self.hold_text = ""
-        # event id -> (the play encoded, '"<event id>": <its record as JSON>')
-        self.fragments: dict[str, tuple[Play, str]] = {}
         # ("pending" or "released", event id) -> (the entry encoded, its text)
         self.entries: dict[tuple[str, str], tuple[Held | Released, str]] = {}
 
@@ -78,8 +73,6 @@ class WrittenGames:
     def _read(self, game_id: str, board_text: str, hold_text: str) -> tuple[Scoreboard, GameHold]:
         game = self._touch(game_id)
         if game.board is None or game.board_text != board_text:
-            if game.board_text != board_text:  # (the plays decoded: encoded afresh)
-                game.fragments = {}
             game.board = scoreboard_from_record(json.loads(board_text))
             game.board_text = board_text
         if game.hold is None or game.hold_text != hold_text:
@@ -89,33 +82,11 @@ class WrittenGames:
         return board, game.hold
 
     def board_json(self, board: Scoreboard) -> str:
-        """``scoreboard_json(board)``, encoding only the plays not encoded before."""
-        with self._lock:
-            return self._board_json(board)
-
-    def _board_json(self, board: Scoreboard) -> str:
-        game = self._games.get(board.game_id)
-        fragments = game.fragments if game is not None else {}
-        found = fragments.get
-        changed = {
-            event_id: play
-            for event_id, play in board.plays.items()
-            if (known := found(event_id)) is None or known[0] is not play
-        }
-        part = copy.copy(board)  # (only the changed plays: what their records are)
-        part.plays = changed
-        record = scoreboard_to_record(part)
-        head = json.dumps({**record, "plays": {}})
-        if not head.endswith(_PLAYS_LAST):  # (a record laid out otherwise: in full)
-            return scoreboard_json(board)
-        records: dict[str, Any] = record["plays"]
-        for event_id, play in changed.items():  # '"<id>": <record>', as in the whole
-            fragments[event_id] = (play, json.dumps({event_id: records[event_id]})[1:-1])
-        plays = ", ".join([fragments[event_id][1] for event_id in board.plays])
-        text = head[:-3] + "{" + plays + "}}"  # (head[:-3] ends with '"plays": ')
-        if game is None:  # remembered from now on (the board itself once written)
-            self._touch(board.game_id).fragments = fragments
-        return text
+        """The board's text: ``board_text`` (adapters/board_texts.py: compact JSON made
+        from the game's last text, only new or changed plays encoded; parse-equal to
+        ``scoreboard_json(board)``), the one encoding of a board every SQLite read
+        model shares."""
+        return board_text(board).text
 
     def hold_json(self, game_id: str, hold: GameHold) -> str:
         """``json.dumps(hold.to_record())``: the stored text if ``hold`` is the very

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
 from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
@@ -84,40 +83,6 @@ def _record(board: Scoreboard) -> dict[str, Any]:
         for event_id, p in board.plays.items()
     }
     return data
-
-
-class WrittenBoards:
-    """The boards a store last wrote, each with the JSON text it was written as, so
-    that reading a row back whose text is that very text costs a copy of the board,
-    not a decoding (which costs in proportion to the game's plays, every batch).
-
-    Guarantees: :meth:`decode` returns a fresh board equal to
-    ``scoreboard_from_record(json.loads(text))`` whatever it is given: a text that is
-    not what :meth:`wrote` was last told for that game (another writer's, a swapped-in
-    copy's) is decoded. This relies on a board surviving its record's round trip
-    (tests/unit/test_game_properties.py). At most ``kept`` games are remembered (the
-    least recently written forgotten). Safe to share between threads.
-    """
-
-    def __init__(self, kept: int = 10_000) -> None:
-        self.kept = kept
-        self._boards: dict[str, tuple[str, Scoreboard]] = {}
-        self._lock = threading.Lock()
-
-    def wrote(self, board: Scoreboard, text: str) -> None:
-        """``text`` (``scoreboard_json(board)``) is what the store now holds for it."""
-        remembered = (text, board.copy())
-        with self._lock:
-            self._boards.pop(board.game_id, None)
-            self._boards[board.game_id] = remembered
-            while len(self._boards) > self.kept:
-                del self._boards[next(iter(self._boards))]
-
-    def decode(self, game_id: str, text: str) -> Scoreboard:
-        found = self._boards.get(game_id)
-        if found is not None and found[0] == text:
-            return found[1].copy()
-        return scoreboard_from_record(json.loads(text))
 
 
 def scoreboard_from_record(data: dict[str, Any]) -> Scoreboard:

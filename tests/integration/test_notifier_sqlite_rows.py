@@ -107,12 +107,10 @@ def test_sqlite_decides_and_stores_what_memory_does(
             assert rows(sqlite, game_ids) == rows(memory, game_ids)
             with sqlite3.connect(path) as db:
                 texts = db.execute("SELECT game_id, board, hold FROM notifier_games").fetchall()
-            for game_id, board, hold in texts:  # the very texts, whole
+            for game_id, board, hold in texts:  # the texts, whole (the hold's the very one)
                 found = memory.games([game_id])[game_id]
-                assert (board, hold) == (
-                    scoreboard_json(found.board),
-                    json.dumps(found.hold.to_record()),
-                )
+                assert json.loads(board) == json.loads(scoreboard_json(found.board))
+                assert hold == json.dumps(found.hold.to_record())
             for s in (sqlite, memory):  # the release takes what is due
                 s.mark_released([n.id for n in s.due(clock[0], 1000)])
             clock[0] += 7.0 * (size % 3)  # holds of 30 s settle over a few batches

@@ -1,16 +1,13 @@
-"""A store's boards read back as written (domain/scoreboard_record.WrittenBoards): for
-any boards, a read gives the board the row's text decodes to, whoever wrote it, and a
-fresh object each time; the SQLite stores read another writer's rows as written."""
+"""The SQLite stores read boards back as written (adapters/board_texts.WrittenTexts,
+adapters/notifier_rows.WrittenGames): another writer's rows are read as that writer
+wrote them, and each store reads its own writes back."""
 
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 
 from eventsourcing.persistence import Tracking
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from adapters.game_state_view import SQLiteGameStateView
 from adapters.notifier_store import SQLiteNotifierStore
@@ -21,14 +18,13 @@ from domain.events import GameEvent
 from domain.held_notifications import GameHold
 from domain.player_stats import contribution_of, game_lines
 from domain.scoreboard import Scoreboard
-from domain.scoreboard_record import WrittenBoards, scoreboard_from_record, scoreboard_json
 from domain.sports import EventType
 from domain.standings import result_of
 from projections.notifier import NotifierGame
 from projections.player_stats import PlayerStatsGame
 from projections.standings import StandingsGame
 from tests.game_events import GameScript
-from tests.unit.test_board_fold import recorded_log, slate
+from tests.unit.test_board_fold import recorded_log
 
 
 def boards_after(events: list[GameEvent], cut: int) -> dict[str, Scoreboard]:
@@ -43,37 +39,6 @@ def boards_after(events: list[GameEvent], cut: int) -> dict[str, Scoreboard]:
         boards[r.event.game_id] = board
         board.apply(r.event, r.version)
     return boards
-
-
-@settings(max_examples=60, deadline=None)
-@given(slate(), st.integers(1, 30), st.integers(1, 30))
-def test_a_read_is_the_rows_text_decoded_whoever_wrote_it(
-    events: list[GameEvent], first: int, second: int
-) -> None:
-    written = WrittenBoards()
-    before, after = boards_after(events, first), boards_after(events, first + second)
-    for board in before.values():
-        written.wrote(board, scoreboard_json(board))
-    for game_id, board in before.items():
-        text = scoreboard_json(board)
-        read = written.decode(game_id, text)
-        assert read == scoreboard_from_record(json.loads(text)) == board
-        assert read is not written.decode(game_id, text)
-        read.plays.clear()  # the caller's to change: the next read is whole again
-        assert written.decode(game_id, text) == board
-    for game_id, board in after.items():  # another writer's text: decoded
-        assert written.decode(game_id, scoreboard_json(board)) == board
-
-
-def test_at_most_kept_games_are_remembered() -> None:
-    events = [e for n in range(5) for e in boards_events(f"g{n}")]
-    boards = boards_after(events, len(events))
-    written = WrittenBoards(kept=2)
-    for board in boards.values():
-        written.wrote(board, scoreboard_json(board))
-    assert len(written._boards) == 2
-    for game_id, board in boards.items():
-        assert written.decode(game_id, scoreboard_json(board)) == board
 
 
 def boards_events(game_id: str) -> list[GameEvent]:
