@@ -25,8 +25,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from functools import cached_property, lru_cache
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import (
@@ -52,26 +53,18 @@ _game_id = lru_cache(maxsize=65_536)(game_aggregate_id)
 
 @dataclass(frozen=True)
 class RecordedEvent:
-    """A GameEvent as stored: its game's version after it, and its place in the log.
-
-    Made by :func:`recorded_event`, which leaves ``recorded_at`` (an ISO 8601 text of
-    the stored timestamp, costly to format and read by few) to be formatted on first
-    use: it reads as any field does (equality, hash, repr included)."""
+    """A GameEvent as stored: its game's version after it, and when it was stored
+    (``timestamp``, the stored event's; ``recorded_at`` is its ISO 8601 text, made on
+    first use: formatting costs more than the rest of the build and few read it)."""
 
     version: int
     event: GameEvent
-    recorded_at: str
+    timestamp: datetime
     received_at: float | None = None
 
-    if not TYPE_CHECKING:  # (hidden from mypy, which would take any attribute then)
-
-        def __getattr__(self, name: str) -> Any:
-            # Only called for an attribute not found: ``recorded_at`` not formatted yet.
-            state = self.__dict__
-            if name == "recorded_at" and "_timestamp" in state:
-                state["recorded_at"] = value = state["_timestamp"].isoformat()
-                return value
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+    @cached_property
+    def recorded_at(self) -> str:
+        return self.timestamp.isoformat()
 
 
 @dataclass
@@ -367,8 +360,7 @@ def _project(
 def recorded_event(domain_event: Any) -> RecordedEvent:
     """The RecordedEvent carried by a stored Game domain event (built without the
     frozen dataclass's ``__init__``, which sets each field by ``object.__setattr__``:
-    every field is given, ``recorded_at`` as the timestamp it is formatted from, and
-    RecordedEvent has no ``__post_init__``)."""
+    every field is given, and RecordedEvent has no ``__post_init__``)."""
     recorded = object.__new__(RecordedEvent)
     object.__setattr__(
         recorded,
@@ -376,7 +368,7 @@ def recorded_event(domain_event: Any) -> RecordedEvent:
         {
             "version": domain_event.originator_version,
             "event": GameEvent.from_dict(domain_event.game_event),
-            "_timestamp": domain_event.timestamp,  # recorded_at, formatted on first use
+            "timestamp": domain_event.timestamp,
             "received_at": getattr(domain_event, "received_at", None),
         },
     )

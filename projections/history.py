@@ -45,7 +45,7 @@ class HistoryRow:
 def history_row(recorded: RecordedEvent) -> HistoryRow:
     """The row of one recorded event (``recorded_at`` is timezone-aware, UTC if unsaid)."""
     event = recorded.event
-    recorded_at = datetime.fromisoformat(recorded.recorded_at)
+    recorded_at = recorded.timestamp
     if recorded_at.tzinfo is None:
         recorded_at = recorded_at.replace(tzinfo=UTC)
     return HistoryRow(

@@ -75,11 +75,12 @@ def test_game_events_and_their_dicts_equal_the_plain_ones(game: GameScript) -> N
         expected = RecordedEvent(
             domain_event.originator_version,
             plain,
-            domain_event.timestamp.isoformat(),
+            domain_event.timestamp,
             domain_event.received_at,
         )
         assert recorded == expected and hash(recorded) == hash(expected)
         assert repr(recorded) == repr(expected)
+        assert recorded.recorded_at == domain_event.timestamp.isoformat()
 
 
 ODD_DICTS = st.fixed_dictionaries(
