@@ -26,6 +26,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
+from adapters.board_texts import board_text
 from adapters.notifier_rows import WrittenGames
 from domain.held_notifications import GameHold, Scheduled
 from domain.push import PushNotification
@@ -152,10 +153,11 @@ class SQLiteNotifierStore(SQLiteTrackingRecorder):
             self._insert_tracking(c, tracking)
             if cancelled:
                 self._cancel(c, list(cancelled))
-            rows = []
-            for game_id, g in games.items():
-                board = self._written.board_json(g.board)
-                rows.append((game_id, board, self._written.hold_json(game_id, g.hold)))
+            boards = {game_id: board_text(g.board) for game_id, g in games.items()}
+            rows = [
+                (game_id, boards[game_id].text, self._written.hold_json(game_id, g.hold))
+                for game_id, g in games.items()
+            ]
             c.executemany(
                 "INSERT INTO notifier_games (game_id, board, hold) VALUES (?, ?, ?)"
                 " ON CONFLICT (game_id) DO UPDATE SET board = excluded.board,"
@@ -177,8 +179,8 @@ class SQLiteNotifierStore(SQLiteTrackingRecorder):
                         for s in scheduled
                     ],
                 )
-        for (_, board, hold), g in zip(rows, games.values(), strict=True):
-            self._written.wrote(g.board, board, g.hold, hold)  # (committed)
+        for game_id, _, hold in rows:  # (committed)
+            self._written.wrote(boards[game_id], games[game_id].hold, hold)
 
     def _cancel(self, c: SQLiteCursor, cancelled: list[str]) -> None:
         c.execute("SELECT watermark FROM notifier_release WHERE id = 1")

@@ -10,6 +10,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from adapters.board_texts import board_text
 from adapters.notifier_rows import WrittenGames
 from domain.events import GameEvent
 from domain.held_notifications import GameHold
@@ -32,7 +33,7 @@ def recorded(events: list[GameEvent]) -> list[tuple[GameEvent, int]]:
 def test_a_board_is_encoded_as_its_record_and_read_back_as_written(
     events: list[GameEvent], cuts: list[int]
 ) -> None:
-    written, other = WrittenGames(), WrittenGames(kept=1)
+    written = WrittenGames()
     stored: dict[str, str] = {}  # game id -> the row's board text
     log = recorded(events)
     start, turn = 0, 0
@@ -54,10 +55,11 @@ def test_a_board_is_encoded_as_its_record_and_read_back_as_written(
                 boards[event.game_id] = board
             board.apply(event, version)
         for game_id, board in boards.items():
-            text = written.board_json(board)
+            made = board_text(board)
+            text = made.text
             assert json.loads(text) == json.loads(scoreboard_json(board))
-            assert other.board_json(board) == text  # (one remembering little)
-            written.wrote(board, text, GameHold(), EMPTY_HOLD)
+            assert board_text(board).text == text  # (made again: the same text)
+            written.wrote(made, GameHold(), EMPTY_HOLD)
             stored[game_id] = text
             read = written.read(game_id, text, EMPTY_HOLD)[0]
             assert read == board and read is not board
@@ -77,12 +79,12 @@ def test_a_row_another_writer_wrote_is_decoded(events: list[GameEvent], cut: int
         board.apply(event, version)
         if n + 1 == cut:
             for b in boards.values():
-                written.wrote(b, written.board_json(b), GameHold(), EMPTY_HOLD)
+                written.wrote(board_text(b), GameHold(), EMPTY_HOLD)
     for game_id, board in boards.items():
         text = scoreboard_json(board)
         read, hold = written.read(game_id, text, json.dumps({"pending": {}}))
         assert read == board and hold == GameHold()
-        assert json.loads(written.board_json(read)) == json.loads(text)
+        assert json.loads(board_text(read).text) == json.loads(text)
 
 
 def test_the_hold_remembered_is_the_one_written_or_read() -> None:
@@ -90,7 +92,7 @@ def test_the_hold_remembered_is_the_one_written_or_read() -> None:
     board = Scoreboard.scheduled(GameScript("g1").schedule())
     hold = GameHold()
     assert written.hold_json(board.game_id, hold) == EMPTY_HOLD
-    written.wrote(board, written.board_json(board), hold, "(as stored)")
+    written.wrote(board_text(board), hold, "(as stored)")
     assert written.hold_json(board.game_id, hold) == "(as stored)"  # the very hold
     assert written.hold_json(board.game_id, GameHold()) == EMPTY_HOLD  # equal, not it
     _, read = written.read(board.game_id, scoreboard_json(board), "(as stored)")
