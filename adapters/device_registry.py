@@ -16,7 +16,7 @@ import bisect
 import sqlite3
 import threading
 import time
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from adapters.device_records import (
@@ -33,11 +33,9 @@ from adapters.device_records import (
     token_of,
     wants_mask,
 )
-from adapters.sqlite_connection import SQLiteConnection
+from adapters.sqlite_connection import SQLiteConnection, rows_in
 from domain.devices import Device, Interest
 from domain.push import Target
-
-_SQLITE_PARAMETERS = 500  # bound parameters per statement
 
 
 class MemoryDeviceRegistry:
@@ -135,11 +133,6 @@ class MemoryDeviceRegistry:
         pass
 
 
-def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
-    for start in range(0, len(items), _SQLITE_PARAMETERS):
-        yield items[start : start + _SQLITE_PARAMETERS]
-
-
 class SQLiteDeviceRegistry:
     """The registry in a SQLite file of its own (WAL, synchronous=FULL); thread-safe
     (one connection, serialised by :class:`SQLiteConnection`'s lock)."""
@@ -176,13 +169,8 @@ class SQLiteDeviceRegistry:
 
     def _forget(self, c: sqlite3.Cursor, tokens: Sequence[str]) -> list[tuple[str, list[str]]]:
         """Delete the follows of the live ``tokens`` (not their rows); (token, targets)."""
-        live: list[tuple[str, list[str]]] = []
-        for chunk in _chunks(tokens):
-            marks = ", ".join("?" * len(chunk))
-            rows = c.execute(
-                f"SELECT token, targets FROM devices WHERE token IN ({marks})", chunk
-            ).fetchall()
-            live.extend((token, decode_targets(targets)) for token, targets in rows)
+        query = "SELECT token, targets FROM devices WHERE token IN ({marks})"
+        live = [(token, decode_targets(targets)) for token, targets in rows_in(c, query, tokens)]
         c.executemany(
             "DELETE FROM device_follows WHERE target = ? AND token = ?",
             [(target, token) for token, targets in live for target in targets],

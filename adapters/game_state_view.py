@@ -22,11 +22,11 @@ from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
 from adapters.board_texts import BoardText, WrittenTexts, board_text
+from adapters.sqlite_connection import rows_in
 from domain.scoreboard import Scoreboard
 from domain.scoreboard_record import scoreboard_from_record, scoreboard_to_record
 
 _encoder = msgspec.json.Encoder()  # the public state's column: compact, as polls send it
-_SQLITE_PARAMETERS = 500  # bound parameters per statement (SQLite allows 999 at least)
 
 
 class _PublicMirror:
@@ -156,14 +156,9 @@ class SQLiteGameStateView(SQLiteTrackingRecorder):
         found: dict[str, Scoreboard] = {}
         ids = list(game_ids)
         with self.datastore.transaction(commit=False) as c:
-            for start in range(0, len(ids), _SQLITE_PARAMETERS):
-                chunk = ids[start : start + _SQLITE_PARAMETERS]
-                marks = ", ".join("?" * len(chunk))
-                c.execute(
-                    f"SELECT game_id, board FROM game_states WHERE game_id IN ({marks})", chunk
-                )
-                for game_id, board in c.fetchall():
-                    found[game_id] = self._written.decode(game_id, board)
+            query = "SELECT game_id, board FROM game_states WHERE game_id IN ({marks})"
+            for game_id, board in rows_in(c, query, ids):
+                found[game_id] = self._written.decode(game_id, board)
         return found
 
     def state(self, game_id: str) -> dict[str, Any] | None:

@@ -28,12 +28,11 @@ from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRe
 
 from adapters.board_texts import board_text
 from adapters.notifier_rows import WrittenGames
+from adapters.sqlite_connection import rows_in
 from domain.held_notifications import GameHold, Scheduled
 from domain.push import PushNotification
 from domain.scoreboard_record import scoreboard_from_record, scoreboard_to_record
 from projections.notifier import NotifierGame, ReleasedMeanwhile
-
-_SQLITE_PARAMETERS = 500  # bound parameters per statement (SQLite allows 999 at least)
 
 
 def notifier_game_record(game: NotifierGame) -> dict[str, Any]:
@@ -186,11 +185,8 @@ class SQLiteNotifierStore(SQLiteTrackingRecorder):
         c.execute("SELECT watermark FROM notifier_release WHERE id = 1")
         watermark = float(c.fetchone()[0])
         due_at: dict[str, float] = {}
-        for start in range(0, len(cancelled), _SQLITE_PARAMETERS):
-            chunk = cancelled[start : start + _SQLITE_PARAMETERS]
-            marks = ", ".join("?" * len(chunk))
-            c.execute(f"SELECT id, due_at FROM notifier_outbox WHERE id IN ({marks})", chunk)
-            due_at.update((row[0], float(row[1])) for row in c.fetchall())
+        query = "SELECT id, due_at FROM notifier_outbox WHERE id IN ({marks})"
+        due_at.update((row[0], float(row[1])) for row in rows_in(c, query, cancelled))
         refused = cancel_refusal(cancelled, due_at, watermark)
         if refused is not None:
             raise refused
@@ -200,15 +196,9 @@ class SQLiteNotifierStore(SQLiteTrackingRecorder):
         found: dict[str, NotifierGame] = {}
         ids = list(game_ids)
         with self.datastore.transaction(commit=False) as c:
-            for start in range(0, len(ids), _SQLITE_PARAMETERS):
-                chunk = ids[start : start + _SQLITE_PARAMETERS]
-                marks = ", ".join("?" * len(chunk))
-                c.execute(
-                    f"SELECT game_id, board, hold FROM notifier_games WHERE game_id IN ({marks})",
-                    chunk,
-                )
-                for game_id, board, hold in c.fetchall():
-                    found[game_id] = NotifierGame(*self._written.read(game_id, board, hold))
+            query = "SELECT game_id, board, hold FROM notifier_games WHERE game_id IN ({marks})"
+            for game_id, board, hold in rows_in(c, query, ids):
+                found[game_id] = NotifierGame(*self._written.read(game_id, board, hold))
         return found
 
     def due(self, now: float, limit: int) -> list[PushNotification]:

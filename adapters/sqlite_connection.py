@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Final, Protocol
 
 from eventsourcing.sqlite import SQLiteConnection as EventsourcingConnection
 from eventsourcing.sqlite import SQLiteConnectionPool, SQLiteDatastore
@@ -49,6 +50,26 @@ class SQLiteConnection:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+SQLITE_PARAMETERS: Final = 500  # bound parameters per statement (SQLite allows 999 at least)
+
+
+class Cursor(Protocol):
+    """What :func:`rows_in` needs of a cursor (sqlite3's, or eventsourcing's)."""
+
+    def execute(self, sql: str, parameters: Sequence[Any], /) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+
+
+def rows_in(cursor: Cursor, query: str, keys: Sequence[Any]) -> Iterator[Any]:
+    """The rows of ``query`` for ``keys``, whose ``{marks}`` stands for the list of an
+    ``IN (...)``: one statement per chunk of at most :data:`SQLITE_PARAMETERS` keys
+    (SQLite bounds the parameters of a statement), the rows of each in SQLite's order."""
+    for start in range(0, len(keys), SQLITE_PARAMETERS):
+        chunk = keys[start : start + SQLITE_PARAMETERS]
+        cursor.execute(query.format(marks=", ".join("?" * len(chunk))), chunk)
+        yield from cursor.fetchall()
 
 
 class _NormalSyncPool(SQLiteConnectionPool):

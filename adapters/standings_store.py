@@ -29,11 +29,10 @@ from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
 from adapters.board_texts import BoardText, WrittenTexts, board_text
+from adapters.sqlite_connection import rows_in
 from domain.scoreboard_record import scoreboard_from_record, scoreboard_to_record
 from domain.standings import GameResult, Table
 from projections.standings import StandingsGame
-
-_SQLITE_PARAMETERS = 500  # bound parameters per statement (SQLite allows 999 at least)
 
 
 def game_record(game: StandingsGame) -> dict[str, Any]:
@@ -200,16 +199,9 @@ class SQLiteStandingsStore(SQLiteTrackingRecorder):
         found: dict[str, StandingsGame] = {}
         ids = list(game_ids)
         with self.datastore.transaction(commit=False) as c:
-            for start in range(0, len(ids), _SQLITE_PARAMETERS):
-                chunk = ids[start : start + _SQLITE_PARAMETERS]
-                marks = ", ".join("?" * len(chunk))
-                c.execute(
-                    "SELECT game_id, board, counted FROM standings_games"
-                    f" WHERE game_id IN ({marks})",
-                    chunk,
-                )
-                for game_id, board, counted in c.fetchall():
-                    found[game_id] = self._game_from_row(game_id, board, counted)
+            query = "SELECT game_id, board, counted FROM standings_games WHERE game_id IN ({marks})"
+            for game_id, board, counted in rows_in(c, query, ids):
+                found[game_id] = self._game_from_row(game_id, board, counted)
         return found
 
     def table(self, league: str, season: str) -> Table | None:
