@@ -26,6 +26,8 @@ Id = Annotated[
 Text = Annotated[str, msgspec.Meta(max_length=2000)]
 # The players credited with assisting a score, in the provider's order (hockey has two).
 Assists = Annotated[tuple[Id, ...], msgspec.Meta(max_length=10)]
+# A player's name as the provider gives it (trimmed and not blank: checked in _check_name).
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 
 class NativeSchedule(msgspec.Struct, forbid_unknown_fields=True):
@@ -47,6 +49,7 @@ class NativeCorrection(msgspec.Struct, forbid_unknown_fields=True):
     period: Annotated[int, msgspec.Meta(ge=1, le=100)] | None = None
     description: Text | None = None
     assists: Assists | None = None
+    player_name: Name | None = None
 
 
 class NativeEvent(msgspec.Struct, forbid_unknown_fields=True):
@@ -68,6 +71,7 @@ class NativeEvent(msgspec.Struct, forbid_unknown_fields=True):
     correction: NativeCorrection | None = None
     provider: Id | None = None
     assists: Assists = ()
+    player_name: Name | None = None
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,18 @@ def _check(item: NativeEvent, where: str) -> list[Problem]:
                 item.correction.assists, item.correction.player_id, f"{where}.correction.assists"
             )
         )
+    if item.player_name is not None and item.player_id is None:
+        problems.append(Problem(f"{where}.player_name", "a player_name needs a player_id"))
+    problems.extend(_check_name(item.player_name, f"{where}.player_name"))
+    if item.correction is not None:
+        problems.extend(_check_name(item.correction.player_name, f"{where}.correction.player_name"))
     return problems
+
+
+def _check_name(name: str | None, where: str) -> list[Problem]:
+    if name is None or (name == name.strip() and name):
+        return []
+    return [Problem(where, "a name must not be blank nor begin or end with white space")]
 
 
 def _check_assists(assists: tuple[str, ...], scorer: str | None, where: str) -> list[Problem]:
@@ -187,6 +202,7 @@ def _normalise(item: NativeEvent, provider: str) -> GameEvent:
         schedule=Schedule(**schedule) if schedule else None,
         correction=Correction(**correction) if correction else None,
         assists=item.assists,
+        player_name=item.player_name,
     )
 
 

@@ -35,11 +35,15 @@ def leader_entries(line: SeasonLine) -> list[tuple[str, int]]:
 
 
 def player_answer(
-    player_id: str, seasons: list[dict[str, Any]], games: list[dict[str, Any]]
+    player_id: str,
+    seasons: list[dict[str, Any]],
+    games: list[dict[str, Any]],
+    name: str | None = None,
 ) -> dict[str, Any] | None:
+    """The answer of ``GET /players/{id}/stats`` (None when the player has no line)."""
     if not seasons and not games:
         return None
-    return {"player_id": player_id, "seasons": seasons, "games": games}
+    return {"player_id": player_id, "name": name, "seasons": seasons, "games": games}
 
 
 def game_order(row: Mapping[str, Any]) -> tuple[str, str, str]:

@@ -4,8 +4,9 @@ Guarantees (both implementations; the PlayerStatsStore contract of
 projections/player_stats.py):
 - :meth:`save` writes the games (board, lines, counted contribution), the changed
   season lines (and their leaderboard entries) and the tracking position in one
-  transaction; a position not above the stored one raises IntegrityError and nothing
-  of the batch is written, so a replayed batch is never counted twice.
+  transaction, with the players' ``names`` given (table ``player_names``); a
+  position not above the stored one raises IntegrityError and nothing of the batch is
+  written, so a replayed batch is never counted twice.
 - :meth:`game` and :meth:`season_line` return fresh objects, decoded from what is stored;
   :meth:`games` returns what :meth:`game` would for many ids (unknown ids absent), on
   SQLite in one transaction of two statements per 500 ids (the projector's read of a
@@ -37,12 +38,11 @@ from adapters.player_stats_records import (
     leader_entries,
     player_answer,
 )
+from adapters.sqlite_connection import rows_in
 from adapters.sqlite_player_lines import SQLiteGameLines
 from domain.player_stats import SPORT_STATS, Contribution, SeasonLine, ranked
 from domain.scoreboard_record import scoreboard_to_record
 from projections.player_stats import PlayerStatsGame, game_line_rows
-
-_SQLITE_PARAMETERS = 500  # bound parameters per statement (SQLite allows 999 at least)
 
 
 class MemoryPlayerStatsStore(POPOTrackingRecorder):
@@ -53,12 +53,15 @@ class MemoryPlayerStatsStore(POPOTrackingRecorder):
         self._games: dict[str, dict[str, Any]] = {}
         self._lines: dict[str, list[dict[str, Any]]] = {}
         self._seasons: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self._names: dict[str, str] = {}
 
     def save(
         self,
         games: Mapping[str, PlayerStatsGame],
         seasons: Sequence[SeasonLine],
         tracking: Tracking,
+        *,
+        names: Mapping[str, str] | None = None,
     ) -> None:
         game_rows = {
             game_id: {
@@ -77,7 +80,12 @@ class MemoryPlayerStatsStore(POPOTrackingRecorder):
                     self._seasons[line.key] = line.to_record()
                 else:
                     self._seasons.pop(line.key, None)
+            self._names.update(names or {})
             self._insert_tracking(tracking)
+
+    def player_names(self, player_ids: Collection[str]) -> dict[str, str]:
+        with self._database_lock:
+            return {p: self._names[p] for p in player_ids if p in self._names}
 
     def game(self, game_id: str) -> PlayerStatsGame | None:
         with self._database_lock:
@@ -123,7 +131,8 @@ class MemoryPlayerStatsStore(POPOTrackingRecorder):
                 if row["player_id"] == player_id and season in (None, row["season"])
             ]
         games.sort(key=game_order)
-        return player_answer(player_id, [line.public() for line in seasons], games)
+        name = self.player_names([player_id]).get(player_id)
+        return player_answer(player_id, [line.public() for line in seasons], games, name)
 
     def leaders(
         self, league: str, season: str, stat: str, limit: int
@@ -140,7 +149,7 @@ class MemoryPlayerStatsStore(POPOTrackingRecorder):
 
 class SQLitePlayerStatsStore(SQLiteTrackingRecorder):
     """Tables ``player_stats_games``, ``player_game_stats``, ``player_season_stats``,
-    ``player_season_leaders`` and the library's ``tracking``."""
+    ``player_season_leaders``, ``player_names`` and the library's ``tracking``."""
 
     def __init__(self, datastore: SQLiteDatastore) -> None:
         super().__init__(datastore)
@@ -173,6 +182,9 @@ class SQLitePlayerStatsStore(SQLiteTrackingRecorder):
             " PRIMARY KEY (league, season, stat, player_id))",
             "CREATE INDEX IF NOT EXISTS player_season_leaders_rank_idx"
             " ON player_season_leaders (league, season, stat, value DESC, player_id)",
+            # (a table of its own: a data dir from before names gains it, no ALTER)
+            "CREATE TABLE IF NOT EXISTS player_names ("
+            " player_id TEXT PRIMARY KEY, name TEXT NOT NULL)",
         ]
         return statements
 
@@ -181,6 +193,8 @@ class SQLitePlayerStatsStore(SQLiteTrackingRecorder):
         games: Mapping[str, PlayerStatsGame],
         seasons: Sequence[SeasonLine],
         tracking: Tracking,
+        *,
+        names: Mapping[str, str] | None = None,
     ) -> None:
         texts = {game_id: board_text(g.board) for game_id, g in games.items()}
         with self.datastore.transaction(commit=True) as c:
@@ -189,6 +203,12 @@ class SQLitePlayerStatsStore(SQLiteTrackingRecorder):
             remember_lines = self._lines.write(c, games, texts)  # (before the boards)
             self._write_games(c, games, texts)
             self._write_seasons(c, seasons)
+            if names:
+                c.executemany(
+                    "INSERT INTO player_names (player_id, name) VALUES (?, ?)"
+                    " ON CONFLICT (player_id) DO UPDATE SET name = excluded.name",
+                    list(names.items()),
+                )
         for text in texts.values():
             self._texts.wrote(text)
         remember_lines()
@@ -279,24 +299,18 @@ class SQLitePlayerStatsStore(SQLiteTrackingRecorder):
         rows: dict[str, tuple[str, str | None]] = {}
         lines: dict[str, list[dict[str, Any]]] = {}
         with self.datastore.transaction(commit=False) as c:
-            for start in range(0, len(ids), _SQLITE_PARAMETERS):
-                chunk = ids[start : start + _SQLITE_PARAMETERS]
-                marks = ", ".join("?" * len(chunk))
-                c.execute(
-                    "SELECT game_id, board, counted FROM player_stats_games"
-                    f" WHERE game_id IN ({marks})",
-                    chunk,
+            query = (
+                "SELECT game_id, board, counted FROM player_stats_games WHERE game_id IN ({marks})"
+            )
+            rows.update((g, (board, counted)) for g, board, counted in rows_in(c, query, ids))
+            query = (
+                "SELECT game_id, player_id, team_id, stats FROM player_game_stats"
+                " WHERE game_id IN ({marks})"
+            )
+            for g, p, t, stats in rows_in(c, query, ids):
+                lines.setdefault(g, []).append(
+                    {"player_id": p, "team_id": t, "stats": json.loads(stats)}
                 )
-                rows.update((g, (board, counted)) for g, board, counted in c.fetchall())
-                c.execute(
-                    "SELECT game_id, player_id, team_id, stats FROM player_game_stats"
-                    f" WHERE game_id IN ({marks})",
-                    chunk,
-                )
-                for g, p, t, stats in c.fetchall():
-                    lines.setdefault(g, []).append(
-                        {"player_id": p, "team_id": t, "stats": json.loads(stats)}
-                    )
         return {
             g: game_from_rows(
                 self._texts.decode(g, board),
@@ -307,17 +321,18 @@ class SQLitePlayerStatsStore(SQLiteTrackingRecorder):
         }
 
     def counted(self, game_ids: Collection[str]) -> dict[str, Contribution | None]:
-        ids, found = list(game_ids), {}
+        ids, found = list(game_ids), dict[str, str | None]()
         with self.datastore.transaction(commit=False) as c:
-            for start in range(0, len(ids), _SQLITE_PARAMETERS):
-                chunk = ids[start : start + _SQLITE_PARAMETERS]
-                marks = ", ".join("?" * len(chunk))
-                c.execute(
-                    f"SELECT game_id, counted FROM player_stats_games WHERE game_id IN ({marks})",
-                    chunk,
-                )
-                found.update(c.fetchall())
+            query = "SELECT game_id, counted FROM player_stats_games WHERE game_id IN ({marks})"
+            found.update(rows_in(c, query, ids))
         return {g: Contribution.from_record(json.loads(c)) if c else None for g, c in found.items()}
+
+    def player_names(self, player_ids: Collection[str]) -> dict[str, str]:
+        ids, found = list(dict.fromkeys(player_ids)), dict[str, str]()
+        with self.datastore.transaction(commit=False) as c:
+            query = "SELECT player_id, name FROM player_names WHERE player_id IN ({marks})"
+            found.update(rows_in(c, query, ids))
+        return found
 
     def season_line(self, league: str, season: str, player_id: str) -> SeasonLine | None:
         found = self._all(
@@ -348,7 +363,8 @@ class SQLitePlayerStatsStore(SQLiteTrackingRecorder):
         ]
         game_rows.sort(key=game_order)
         public = [SeasonLine.from_record(json.loads(r[0])).public() for r in seasons]
-        return player_answer(player_id, public, game_rows)
+        name = self.player_names([player_id]).get(player_id) if public or game_rows else None
+        return player_answer(player_id, public, game_rows, name)
 
     def leaders(
         self, league: str, season: str, stat: str, limit: int

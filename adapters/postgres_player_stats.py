@@ -11,6 +11,8 @@ Tables and their access paths (the queries of the fan endpoints):
   above zero; index ``player_season_leaders_rank_idx`` on (league, season, stat,
   value DESC, player_id COLLATE "C"), so a leaderboard is the first N entries of an
   index range, in :func:`domain.player_stats.ranked` order.
+- ``player_names``: one row per named player (player_id primary key, name), upserted
+  by :meth:`PostgresPlayerStatsStore.save` with the batch.
 
 Guarantees (the PlayerStatsStore contract of projections/player_stats.py, as
 adapters/player_stats_store.py): :meth:`PostgresPlayerStatsStore.save` writes games,
@@ -41,6 +43,7 @@ from projections.player_stats import PlayerStatsGame, game_line_rows
 
 GAMES, LINES = "player_stats_games", "player_game_stats"
 SEASONS, LEADERS = "player_season_stats", "player_season_leaders"
+NAMES = "player_names"
 SEASON_INDEX = "player_season_stats_player_season_idx"
 LEADERS_INDEX = "player_season_leaders_rank_idx"
 
@@ -65,6 +68,7 @@ _TABLES = (
     " value integer NOT NULL, PRIMARY KEY (league, season, stat, player_id))",
     "CREATE INDEX IF NOT EXISTS player_season_leaders_rank_idx ON {s}.player_season_leaders"
     ' (league, season, stat, value DESC, player_id COLLATE "C")',
+    "CREATE TABLE IF NOT EXISTS {s}.player_names (player_id text PRIMARY KEY, name text NOT NULL)",
 )
 SEASON_QUERY = (
     "SELECT record FROM {s}.player_season_stats WHERE player_id = %s AND season = %s"
@@ -84,13 +88,13 @@ LEADERS_QUERY = (
 
 
 class PostgresPlayerStatsStore(PostgresTrackingRecorder):
-    """The four tables above and ``player_stats_tracking``."""
+    """The five tables above and ``player_stats_tracking``."""
 
     def __init__(
         self, datastore: PostgresDatastore, *, tracking_table_name: str = "player_stats_tracking"
     ) -> None:
         super().__init__(datastore, tracking_table_name=tracking_table_name)
-        self.table_names = (GAMES, LINES, SEASONS, LEADERS)
+        self.table_names = (GAMES, LINES, SEASONS, LEADERS, NAMES)
         self.sql_create_statements.extend(self._sql(text) for text in _TABLES)
 
     def _sql(self, text: str) -> Composed:
@@ -101,9 +105,11 @@ class PostgresPlayerStatsStore(PostgresTrackingRecorder):
         games: Mapping[str, PlayerStatsGame],
         seasons: Sequence[SeasonLine],
         tracking: Tracking,
+        *,
+        names: Mapping[str, str] | None = None,
     ) -> None:
-        """Upsert games, lines and season lines and record ``tracking``, atomically
-        (IntegrityError if the position is stale)."""
+        """Upsert games, lines, season lines and the players' ``names`` and record
+        ``tracking``, atomically (IntegrityError if the position is stale)."""
         game_rows = [
             (game_id, g.board.schedule.league, g.board.schedule.season, g.board.status,
              Jsonb(g.counted.to_record()) if g.counted else None,
@@ -179,6 +185,14 @@ class PostgresPlayerStatsStore(PostgresTrackingRecorder):
                     ),
                     leader_rows,
                 )
+            if names:
+                c.executemany(
+                    self._sql(
+                        "INSERT INTO {s}.player_names (player_id, name) VALUES (%s, %s)"
+                        " ON CONFLICT (player_id) DO UPDATE SET name = excluded.name"
+                    ),
+                    sorted(names.items()),  # (one order for every writer: no deadlock)
+                )
 
     def _all(self, query: str, params: tuple[Any, ...]) -> list[DictRow]:
         with self.datastore.transaction(commit=False) as c:
@@ -203,6 +217,15 @@ class PostgresPlayerStatsStore(PostgresTrackingRecorder):
             return {}
         found = self._all(GAMES_QUERY, (list(game_ids),))
         return {r["game_id"]: game_from_rows(r["board"], r["counted"], r["lines"]) for r in found}
+
+    def player_names(self, player_ids: Collection[str]) -> dict[str, str]:
+        if not player_ids:
+            return {}
+        found = self._all(
+            "SELECT player_id, name FROM {s}.player_names WHERE player_id = ANY(%s)",
+            (list(player_ids),),
+        )
+        return {r["player_id"]: r["name"] for r in found}
 
     def season_line(self, league: str, season: str, player_id: str) -> SeasonLine | None:
         found = self._all(
@@ -232,7 +255,8 @@ class PostgresPlayerStatsStore(PostgresTrackingRecorder):
             params,
         )
         public = [SeasonLine.from_record(r["record"]).public() for r in seasons]
-        return player_answer(player_id, public, [dict(r) for r in games])
+        name = self.player_names([player_id]).get(player_id) if public or games else None
+        return player_answer(player_id, public, [dict(r) for r in games], name)
 
     def leaders(
         self, league: str, season: str, stat: str, limit: int

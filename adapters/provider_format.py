@@ -27,6 +27,20 @@ def is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+NAME_LENGTH = 200  # the longest player_name the native format takes
+
+
+def player_name(value: object) -> str | None:
+    """A provider's player name as the native format takes it: white space trimmed and
+    cut to ``NAME_LENGTH`` characters (then trimmed again); ``None`` for what is not a
+    string or is blank. Never raises: a name is only ever shown, so a bad one is
+    dropped, not refused."""
+    if not isinstance(value, str):
+        return None
+    name = value.strip()[:NAME_LENGTH].rstrip()
+    return name or None
+
+
 class RawFields:
     """Checked reads of raw JSON fields that raise ``error`` for a value of the wrong shape.
 

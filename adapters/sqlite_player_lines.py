@@ -31,9 +31,9 @@ from typing import Any
 from eventsourcing.sqlite import SQLiteCursor
 
 from adapters.board_texts import BoardText
+from adapters.sqlite_connection import rows_in
 from projections.player_stats import PlayerStatsGame
 
-_SQLITE_PARAMETERS = 500  # bound parameters per statement (SQLite allows 999 at least)
 # A player's row but its keys: team_id, league, season, sport, status, stats.
 _Fields = tuple[str | None, str | None, str | None, str, str, Mapping[str, int]]
 _Rows = dict[str, _Fields]  # player id -> fields
@@ -97,16 +97,10 @@ class SQLiteGameLines:
             known = {g: self._written[g] for g in games if g in self._written}
         held: dict[str, _Rows] = {}
         ids = list(known)
-        for start in range(0, len(ids), _SQLITE_PARAMETERS):
-            chunk = ids[start : start + _SQLITE_PARAMETERS]
-            marks = ", ".join("?" * len(chunk))
-            c.execute(
-                f"SELECT game_id, board FROM player_stats_games WHERE game_id IN ({marks})",
-                chunk,
-            )
-            for game_id, text in c.fetchall():
-                if known[game_id][0] == text:
-                    held[game_id] = known[game_id][1]
+        query = "SELECT game_id, board FROM player_stats_games WHERE game_id IN ({marks})"
+        for game_id, text in rows_in(c, query, ids):
+            if known[game_id][0] == text:
+                held[game_id] = known[game_id][1]
         return held
 
     def _remember(self, written: Mapping[str, tuple[str, _Rows]]) -> None:

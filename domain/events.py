@@ -15,7 +15,7 @@ from domain.sports import REVISION_TYPES, EventType, Sport
 # Enum lookup by value without the Enum call (a rebuild builds a million events).
 _SPORTS = {sport.value: sport for sport in Sport}
 _EVENT_TYPES = {kind.value: kind for kind in EventType}
-# The keys of :meth:`GameEvent.to_dict` in its order, without and with assists.
+# The keys of :meth:`GameEvent.to_dict` in its order, without and with assists and a name.
 _PLAIN_KEYS = [
     "event_id",
     "game_id",
@@ -31,7 +31,12 @@ _PLAIN_KEYS = [
     "created_at",
     "references_event_id",
 ]
-_PLAIN_KEYS_ASSISTS = [*_PLAIN_KEYS, "assists"]
+_PLAIN_LENGTH = len(_PLAIN_KEYS)
+_PLAIN_KEYS_MORE = [
+    [*_PLAIN_KEYS, "assists"],
+    [*_PLAIN_KEYS, "player_name"],
+    [*_PLAIN_KEYS, "assists", "player_name"],
+]
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,9 @@ class Correction:
     A field left ``None`` keeps the referenced event's value. ``assists`` given (even
     empty) replaces the event's assists: providers add and remove assists after the play
     (NBA live edits its actions), so a correction may clear them; any sequence of player
-    ids normalises to a tuple.
+    ids normalises to a tuple. ``player_name`` given names the (corrected) player; a
+    correction that gives a ``player_id`` without a ``player_name`` clears the name (the
+    name belongs to the player it was given with: domain/scoreboard.py).
     """
 
     event_type: EventType | None = None
@@ -65,6 +72,7 @@ class Correction:
     period: int | None = None
     description: str | None = None
     assists: tuple[str, ...] | None = None
+    player_name: str | None = None
 
     def __post_init__(self) -> None:
         if self.assists is not None and not isinstance(self.assists, tuple):
@@ -81,12 +89,17 @@ class GameEvent:
     ``created_at`` is when the provider says the event happened (ISO 8601).
     ``assists`` are the ids of the players the provider credits with assisting a scoring
     event, in the provider's order (``()``: none reported; only scoring events carry any).
+    ``player_name`` is the provider's name of ``player_id`` (``None``: not given; only
+    with a ``player_id``).
 
     Content and fingerprints: ``to_dict`` writes ``assists`` only when there are some (and
     a correction's ``assists`` only when it gives them), so an event without assists has
     the dict and fingerprint it had before the field existed, and events stored before
     load with ``()``. Assists are content: a redelivery of an ``event_id`` with the same
     assists dedupes, with other assists it is a conflict (send an EVENT_CORRECTED).
+    ``player_name`` likewise: written (last) only when not ``None``, and a correction's
+    only when it gives one, so an event without a name keeps its dict and fingerprint;
+    a name is content (another name on a redelivery is a conflict).
     """
 
     event_id: str
@@ -105,13 +118,15 @@ class GameEvent:
     schedule: Schedule | None = None
     correction: Correction | None = None
     assists: tuple[str, ...] = ()
+    player_name: str | None = None
 
     @property
     def is_revision(self) -> bool:
         return self.event_type in REVISION_TYPES
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict; ``schedule``/``correction``/``assists`` only when present.
+        """Plain JSON-ready dict; ``schedule``/``correction``/``assists``/``player_name``
+        only when present.
 
         Each call returns a new dict (the caller may change it); it is built once per
         instance (the event is immutable) and copied, because recording, folding and
@@ -140,6 +155,8 @@ class GameEvent:
                 data["correction"] = _correction_dict(self.correction)
             if self.assists:
                 data["assists"] = list(self.assists)
+            if self.player_name is not None:
+                data["player_name"] = self.player_name
             self.__dict__["_plain_dict"] = data  # a cache, not a field: frozen stays frozen
         copied = dict(data)
         if len(copied) == len(_PLAIN_KEYS):  # the plain keys alone: nothing nested to copy
@@ -162,14 +179,17 @@ class GameEvent:
         given here. When ``data`` is exactly what :meth:`to_dict` gives for the event
         built (its keys in that order, values that the normalisation below leaves
         as they are: a str provider and description, an int sequence number, no
-        schedule or correction, assists absent or a non-empty list), the fields are
+        schedule or correction, assists absent or a non-empty list, player_name absent
+        or a str), the fields are
         a copy of it (sport, type and assists converted) and another copy is kept
         as the :meth:`to_dict` cache, so the event's dict is not built again.
         """
         keys = list(data)
         assists = data.get("assists")
         if keys == _PLAIN_KEYS or (
-            keys == _PLAIN_KEYS_ASSISTS and type(assists) is list and assists
+            keys in _PLAIN_KEYS_MORE
+            and ((type(assists) is list and assists) or "assists" not in data)
+            and type(data.get("player_name", "")) is str
         ):
             sport = _SPORTS.get(data["sport"])
             kind = _EVENT_TYPES.get(data["event_type"])
@@ -182,13 +202,18 @@ class GameEvent:
             ):  # what to_dict gives: its values are the fields' but for three
                 state = dict(data)
                 state["sport"], state["event_type"] = sport, kind
-                state["schedule"] = state["correction"] = None
                 plain = dict(data)
-                if assists:
-                    state["assists"] = tuple(assists)
-                    plain["assists"] = list(assists)
-                else:
+                if len(keys) == _PLAIN_LENGTH:  # (the common case: neither assists nor name)
+                    state["schedule"] = state["correction"] = state["player_name"] = None
                     state["assists"] = ()
+                else:
+                    state["schedule"] = state["correction"] = None
+                    state.setdefault("player_name", None)
+                    if assists:
+                        state["assists"] = tuple(assists)
+                        plain["assists"] = list(assists)
+                    else:
+                        state["assists"] = ()
                 state["_plain_dict"] = plain
                 event = object.__new__(cls)
                 object.__setattr__(event, "__dict__", state)
@@ -212,6 +237,7 @@ class GameEvent:
             "schedule": Schedule(**schedule) if schedule else None,
             "correction": _correction(correction) if correction else None,
             "assists": tuple(assists) if assists else (),
+            "player_name": data.get("player_name"),
         }
         event = object.__new__(cls)
         object.__setattr__(event, "__dict__", state)
@@ -241,9 +267,15 @@ def _plain(value: Any) -> Any:
 
 
 def _correction_dict(correction: Correction) -> dict[str, Any]:
-    data = {k: _plain(v) for k, v in correction.__dict__.items() if k != "assists"}
+    data = {
+        k: _plain(v)
+        for k, v in correction.__dict__.items()
+        if k != "assists" and k != "player_name"
+    }
     if correction.assists is not None:
         data["assists"] = list(correction.assists)
+    if correction.player_name is not None:
+        data["player_name"] = correction.player_name
     return data
 
 

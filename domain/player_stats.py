@@ -30,6 +30,11 @@ a shoot-out goal or a touchdown), counted once per play and never for the effect
 themself. An assister is credited to the play's effective team. So a retracted goal, or
 one corrected into a type that takes no assists, credits none, whenever that arrives.
 
+Names: a player's name is the one on their latest play in log order, whatever the game
+(:func:`named_player`, shown each event in the order the log holds them; a later event
+naming the player otherwise wins, and nothing takes a name away). Names are not stats:
+no line and no sum holds one.
+
 Guarantees:
 - :func:`game_lines` is order-independent (it reads the board, itself an
   order-independent fold) and a line holds only stats above zero.
@@ -46,6 +51,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
+from domain.events import GameEvent
 from domain.scoreboard import Play, Scoreboard
 from domain.sports import RULES, EventType, Sport
 
@@ -378,11 +384,41 @@ def ranked(lines: Iterable[SeasonLine], stat: str) -> list[SeasonLine]:
     return sorted(found, key=lambda line: (-line.value(stat), line.player_id))
 
 
-def leader_rows(entries: Iterable[tuple[str, str | None, int]]) -> list[dict[str, Any]]:
+def leader_rows(
+    entries: Iterable[tuple[str, str | None, int]], names: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
     """Leaderboard rows from (player id, team id, value) entries already in
-    :func:`ranked` order; equal values share the rank of the first of them."""
+    :func:`ranked` order; equal values share the rank of the first of them. Each row's
+    ``name`` is the player's in ``names`` (None when unknown)."""
+    known = names or {}
     rows: list[dict[str, Any]] = []
     for position, (player_id, team_id, value) in enumerate(entries, 1):
         rank = rows[-1]["rank"] if rows and rows[-1]["value"] == value else position
-        rows.append({"rank": rank, "player_id": player_id, "team_id": team_id, "value": value})
+        rows.append(
+            {
+                "rank": rank,
+                "player_id": player_id,
+                "name": known.get(player_id),
+                "team_id": team_id,
+                "value": value,
+            }
+        )
     return rows
+
+
+def named_player(event: GameEvent, board: Scoreboard) -> tuple[str, str] | None:
+    """The (player id, name) ``event`` names, ``board`` being its game's just after it:
+    a play's player and name as reported, or for a correction that gives a name, its
+    play's effective player and name then. None when it names nobody (the common case:
+    two attribute reads)."""
+    name = event.player_name
+    if name is not None:
+        return (event.player_id, name) if event.player_id is not None else None
+    correction = event.correction
+    if correction is None or correction.player_name is None:
+        return None
+    play = board.plays.get(event.references_event_id or "")
+    if play is None:
+        return None
+    player_id, effective = play.effective()[2], play.effective_name()
+    return (player_id, effective) if player_id is not None and effective is not None else None

@@ -22,7 +22,12 @@ from domain.sports import REVISION_TYPES, EventType, Sport
 
 
 class Play(NamedTuple):
-    """What the scoreboard remembers of an event, as corrected so far (immutable)."""
+    """What the scoreboard remembers of an event, as corrected so far (immutable).
+
+    ``player_name`` is the event's name of its player as reported; :meth:`effective_name`
+    the name as corrected (a correction's ``player_name`` replaces it; one that changes
+    the player without a name clears it: the name belongs to the player).
+    """
 
     sequence_number: int
     event_type: EventType
@@ -31,6 +36,7 @@ class Play(NamedTuple):
     corrections: tuple[tuple[int, Correction], ...] = ()
     retracted_at: int | None = None
     assists: tuple[str, ...] = ()  # as reported (corrections: domain.player_stats)
+    player_name: str | None = None  # as reported (corrections: effective_name)
 
     def effective(self) -> tuple[EventType, str | None, str | None]:
         event_type, team_id, player_id = self.event_type, self.team_id, self.player_id
@@ -41,6 +47,22 @@ class Play(NamedTuple):
             team_id = c.team_id or team_id
             player_id = c.player_id or player_id
         return event_type, team_id, player_id
+
+    def effective_name(self) -> str | None:
+        """The player's name as corrected: as reported, unless a correction (in sequence
+        order, the latest wins) gives a ``player_name``, or changes the ``player_id``
+        without one (then none is known)."""
+        name = self.player_name
+        if not self.corrections:
+            return name
+        player_id = self.player_id
+        for _, c in sorted(self.corrections, key=lambda pair: pair[0]):
+            if c.player_name is not None:
+                name = c.player_name
+            elif c.player_id is not None and c.player_id != player_id:
+                name = None
+            player_id = c.player_id or player_id
+        return name
 
 
 # Play(...) without its generated ``__new__`` (a Python frame) on the fold's hot path:
@@ -107,7 +129,17 @@ class Scoreboard(ScoreboardGuards):
             self.plays[event.event_id] = Play(seq, kind, None, None)
         else:
             play = _new_play(
-                Play, (seq, kind, event.team_id, event.player_id, (), None, event.assists)
+                Play,
+                (
+                    seq,
+                    kind,
+                    event.team_id,
+                    event.player_id,
+                    (),
+                    None,
+                    event.assists,
+                    event.player_name,
+                ),
             )
             self.plays[event.event_id] = play
             if play.team_id is not None:  # (a play without a team tallies nothing)

@@ -78,7 +78,8 @@ def _record(board: Scoreboard) -> dict[str, Any]:
             p.player_id,
             [[seq, _correction_record(c)] for seq, c in p.corrections] if p.corrections else [],
             p.retracted_at,
-            *([list(p.assists)] if p.assists else []),  # (absent: the record from before)
+            # (absent: the record from before assists and names)
+            *(_extra(p) if p.assists or p.player_name is not None else ()),
         ]
         for event_id, p in board.plays.items()
     }
@@ -97,17 +98,27 @@ def scoreboard_from_record(data: dict[str, Any]) -> Scoreboard:
             player,
             tuple((cseq, _correction_from_record(c)) for cseq, c in corrections),
             retracted_at,
-            tuple(assists[0]) if assists else (),
+            tuple(extra[0]) if extra else (),
+            extra[1] if len(extra) > 1 else None,
         )
-        for event_id, (seq, kind, team, player, corrections, retracted_at, *assists) in data[
+        for event_id, (seq, kind, team, player, corrections, retracted_at, *extra) in data[
             "plays"
         ].items()
     }
     return Scoreboard(**values)
 
 
+def _extra(p: Play) -> tuple[Any, ...]:
+    """A play's record after its retraction: ``[assists]`` or ``[assists, name]``."""
+    if p.player_name is None:
+        return (list(p.assists),)
+    return (list(p.assists), p.player_name)
+
+
 def _correction_record(c: Correction) -> dict[str, Any]:
     data = dict(c.__dict__)
+    if c.player_name is None:
+        del data["player_name"]  # (absent: the record from before names)
     if c.event_type is not None:
         data["event_type"] = c.event_type.value
     return data

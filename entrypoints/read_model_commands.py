@@ -69,7 +69,9 @@ PLAYER_KEYS = {
     "player_game_stats": ("game_id", "player_id"),
     "player_season_stats": ("league", "season", "player_id"),
     "player_season_leaders": ("league", "season", "stat", "player_id"),
+    "player_names": ("player_id",),
 }
+
 
 # One entry per read model the backend keeps: its store, its projection, and the
 # columns compared (key columns first; never a write time such as ``updated_at``).
@@ -117,6 +119,7 @@ SQLITE_READ_MODELS: dict[str, SQLiteReadModel[Any]] = {
                 ("record",),
             ),
             Rows("player_season_leaders", PLAYER_KEYS["player_season_leaders"], PLAYER_LEADERS),
+            Rows("player_names", PLAYER_KEYS["player_names"], ("name",)),
         ),
         buffer=BufferedPlayerStatsStore,
     ),
@@ -199,6 +202,12 @@ POSTGRES_READ_MODELS: dict[str, PostgresReadModel[Any]] = {
                 PLAYER_KEYS["player_season_leaders"],
                 PLAYER_LEADERS,
                 text_key=PLAYER_KEYS["player_season_leaders"],
+            ),
+            Rows(
+                "player_names",
+                PLAYER_KEYS["player_names"],
+                ("name",),
+                text_key=PLAYER_KEYS["player_names"],
             ),
         ),
         tracking_table="player_stats_tracking",

@@ -21,6 +21,10 @@ Guarantees:
   sum of the lines of its FINAL games, whatever the corrections on the way and however
   the log is cut into batches, so rebuilding from the log gives the same rows.
 - Events of other aggregates are skipped, but their notifications advance the position.
+- Players' names (``domain.player_stats.named_player``): each event of the batch that
+  names a player, in log order, sets that player's name (the latest wins); they are
+  saved with the batch (``names`` of :meth:`PlayerStatsStore.save`, same transaction),
+  so a rebuild from the log, cut into any batches, gives every player the same name.
 - A game's lines are derived again only when its credited plays
   (``domain.player_stats.credited_plays``) differ from those of the lines last derived
   for it (most events, a clock update or a play credited to nobody, change none).
@@ -42,8 +46,10 @@ from domain.player_stats import (
     contribution_of,
     credited_plays,
     lines_of,
+    named_player,
 )
 from domain.scoreboard import Scoreboard
+from domain.scorekeeper import RecordedEvent
 from domain.sports import Sport
 from projections.board_fold import BoardsOnly, fold_together
 
@@ -63,13 +69,16 @@ class PlayerStatsStore(Protocol):
     adapters/postgres_player_stats.py).
 
     Guarantees: :meth:`save` writes the games (board, lines, counted contribution), the
-    season lines and the tracking position in one transaction, deletes a season line
-    whose ``games`` is 0, and refuses a position not above the stored one
+    season lines, the players' ``names`` (player id -> name; a name, once saved, is
+    replaced only by another) and the tracking position in one transaction, deletes a
+    season line whose ``games`` is 0, and refuses a position not above the stored one
     (IntegrityError, nothing written). :meth:`game` and :meth:`season_line` return
     fresh objects. The queries read committed rows only:
-    - :meth:`player`: ``{"player_id", "seasons": [SeasonLine.public()...], "games":
+    - :meth:`player`: ``{"player_id", "name", "seasons": [SeasonLine.public()...], "games":
       [game lines...]}`` (seasons by league then season; games by league, season, game
       id), both limited to ``season`` when given; ``None`` if the player has no line.
+      ``name`` is the stored name, None when unknown.
+    - :meth:`player_names`: the stored names of those of ``player_ids`` that have one.
     - :meth:`leaders`: the top ``limit`` (player_id, team_id, value) by ``stat`` in a
       league's season, in ``domain.player_stats.ranked`` order (values above zero only).
     - :meth:`team_players`: the season lines whose ``team_id`` is the team.
@@ -80,8 +89,11 @@ class PlayerStatsStore(Protocol):
         games: Mapping[str, PlayerStatsGame],
         seasons: Sequence[SeasonLine],
         tracking: Tracking,
+        *,
+        names: Mapping[str, str] | None = None,
     ) -> None: ...
     def game(self, game_id: str) -> PlayerStatsGame | None: ...
+    def player_names(self, player_ids: Collection[str]) -> dict[str, str]: ...
     def season_line(self, league: str, season: str, player_id: str) -> SeasonLine | None: ...
     def player(self, player_id: str, season: str | None = None) -> dict[str, Any] | None: ...
     def leaders(
@@ -200,12 +212,23 @@ class PlayerStatsProjection:
 
 
 class _PlayerStatsFold(BoardsOnly):
-    """One batch of the player stats: nothing per event; at the end, each touched
-    game's lines and contribution from its board."""
+    """One batch of the player stats: per event, the names it gives (most give none);
+    at the end, each touched game's lines and contribution from its board."""
+
+    per_event = True
 
     def __init__(self, projection: PlayerStatsProjection, game_ids: Collection[str]) -> None:
         self.projection, self.game_ids = projection, game_ids
         self.counted: dict[str, Contribution | None] | None = None
+        self.names: dict[str, str] = {}
+
+    def step(self, recorded: RecordedEvent, notification_id: int, board: Any) -> None:
+        event = recorded.event
+        if event.player_name is None and event.correction is None:
+            return  # (names nobody: most events)
+        named = named_player(event, board)
+        if named is not None:
+            self.names[named[0]] = named[1]
 
     def stored_boards(self) -> dict[str, Scoreboard]:
         stored = stored_games(self.projection.store, self.game_ids)
@@ -229,7 +252,8 @@ class _PlayerStatsFold(BoardsOnly):
                     seasons.apply(new, +1)
             games[game_id] = PlayerStatsGame(board, lines, new)
         changed = list(seasons.changed.values())
-        store.save(games, changed, Tracking(self.projection.upstream, position))
+        tracking = Tracking(self.projection.upstream, position)
+        store.save(games, changed, tracking, names=self.names)
         return changed
 
 

@@ -310,14 +310,19 @@ class BufferedPlayerStatsStore(_Buffer):
         self.store: PlayerStatsStore = store
         self._games: _Cache[str, PlayerStatsGame] = _Cache(fresh)
         self._seasons: _Cache[tuple[str, str, str], SeasonLine] = _Cache(fresh)
+        self._names: dict[str, str] = {}  # saved since the last flush, the latest each
 
     def save(
         self,
         games: Mapping[str, PlayerStatsGame],
         seasons: Sequence[SeasonLine],
         tracking: Tracking,
+        *,
+        names: Mapping[str, str] | None = None,
     ) -> None:
         self.check(tracking)
+        if names:
+            self._names.update(names)
         for game_id, game in games.items():
             self._games.put(game_id, game)
         for line in seasons:
@@ -340,6 +345,10 @@ class BufferedPlayerStatsStore(_Buffer):
         self.flush()
         return self.store.player(player_id, season)
 
+    def player_names(self, player_ids: Collection[str]) -> dict[str, str]:
+        self.flush()
+        return self.store.player_names(player_ids)
+
     def leaders(
         self, league: str, season: str, stat: str, limit: int
     ) -> list[tuple[str, str | None, int]]:
@@ -353,7 +362,8 @@ class BufferedPlayerStatsStore(_Buffer):
     def _take(self) -> Callable[[Tracking], None]:
         games = self._games.flushed(self.max_cached)
         seasons = list(self._seasons.flushed(self.max_cached).values())
-        return lambda tracking: self.store.save(games, seasons, tracking)
+        names, self._names = self._names, {}
+        return lambda tracking: self.store.save(games, seasons, tracking, names=names)
 
 
 class BufferedHistoryStore(_Buffer):

@@ -26,7 +26,8 @@ What it guarantees for any input that it does not refuse:
   every other action (rebounds, turnovers, jump balls, stoppages, ...) gives no event.
   ``team_id`` is ``str(teamId)``, ``player_id`` ``str(personId)`` (none for 0), a made
   field goal's ``assists`` ``[str(assistPersonId)]`` when it has one (not 0, not the
-  shooter), ``clock_seconds`` the seconds left in the period (fractions dropped),
+  shooter), ``player_name`` the player's ``playerNameI`` ("S. Curry"; else
+  ``playerName``), ``clock_seconds`` the seconds left in the period (fractions dropped),
   ``period`` as given (overtimes 5, 6, ...), ``description`` the provider's,
   ``created_at`` its ``timeActual``.
 - Running score: after every action, Scoreline's score (home, away) equals the action's
@@ -44,7 +45,8 @@ and never another exception: no ``game`` object, a ``gameId`` that is not an id 
 ``actions`` list; an action that is not an object or lacks an integer ``actionNumber``
 (distinct), an integer ``period`` 1..100, a ``clock`` like ``PT11M58.00S``, a string
 ``actionType``; a mistyped optional field (``teamId``, ``personId``, ``assistPersonId``,
-``orderNumber`` integers; ``scoreHome`` / ``scoreAway`` point strings, both or neither); a
+``orderNumber`` integers; ``playerName``, ``playerNameI`` strings; ``scoreHome`` /
+``scoreAway`` point strings, both or neither); a
 shot without ``shotResult`` Made / Missed, a made shot without ``teamId``; more than two
 teams; no way to tell the home team; a running score the actions cannot explain; two game
 ends; a ``previous`` that is not a native log of this game. A bad argument (empty

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.nba_live.format_error import NbaLiveFormatError, show
-from adapters.provider_format import RawFields
+from adapters.provider_format import RawFields, player_name
 
 MAX_PERIOD = 100
 SHOT_TYPES = frozenset({"2pt", "3pt", "freethrow"})  # actionType, lower case
@@ -41,6 +41,7 @@ class Action:
     tricode: str | None
     person_id: str | None
     assist_id: str | None  # assistPersonId (a made shot's passer), None for 0 or absent
+    person_name: str | None  # playerNameI ("S. Curry"), else playerName; None without a person
     description: str | None
     time_actual: str | None
     score: tuple[int, int] | None  # (home, away) after the action
@@ -108,11 +109,19 @@ def _action(raw: object, position: int) -> Action:
         tricode=_text(raw, "teamTricode", where),
         person_id=str(person) if person else None,
         assist_id=str(assist) if assist and assist != person else None,
+        person_name=_person_name(raw, where) if person else None,
         description=_text(raw, "description", where),
         time_actual=_text(raw, "timeActual", where),
         score=_score(raw, where),
         where=where,
     )
+
+
+def _person_name(raw: Mapping[str, Any], where: str) -> str | None:
+    """The action's player's name: ``playerNameI`` (initial and family name), else
+    ``playerName`` (family name), as the native format takes it."""
+    initial, family = _text(raw, "playerNameI", where), _text(raw, "playerName", where)
+    return player_name(initial) or player_name(family)
 
 
 def _score(raw: Mapping[str, Any], where: str) -> tuple[int, int] | None:

@@ -92,10 +92,27 @@ def _plays(action: Action) -> tuple[Play, ...]:
         text = text or f"{action.action_type} {'made' if action.made else 'missed'}"
         assister = action.assist_id if action.made and event != EventType.FREE_THROW else None
         assists = (assister,) if assister else ()
-        return (Play(event, action.team_id, action.person_id, text, assists=assists),)
+        return (
+            Play(
+                event,
+                action.team_id,
+                action.person_id,
+                text,
+                assists=assists,
+                player_name=action.person_name,
+            ),
+        )
     if kind in _INCIDENTS:
         text = text or f"{action.action_type} {action.sub_type}".strip()
-        return (Play(_INCIDENTS[kind], action.team_id, action.person_id, text),)
+        return (
+            Play(
+                _INCIDENTS[kind],
+                action.team_id,
+                action.person_id,
+                text,
+                player_name=action.person_name,
+            ),
+        )
     return ()
 
 

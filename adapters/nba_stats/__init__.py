@@ -26,7 +26,8 @@ What it guarantees for any input that it does not refuse:
   ``SHOT``; 6 -> ``FOUL``, 8 -> ``SUBSTITUTION`` (the player going off), 9 -> ``TIMEOUT`` (no
   team for an official one); every other row (rebounds, turnovers, violations, jump balls,
   replays, ...) gives no event. ``team_id`` is ``PLAYER1_TEAM_ID`` (``PLAYER1_ID`` on a team's
-  own row), ``player_id`` ``PLAYER1_ID`` when it is a player, a made field goal's
+  own row), ``player_id`` ``PLAYER1_ID`` when it is a player (``player_name`` its
+  ``PLAYER1_NAME``), a made field goal's
   ``assists`` ``[PLAYER2_ID]`` when that is a player of the same side; ``clock_seconds`` is
   ``PCTIMESTRING`` in seconds (time left), ``period`` as given (overtimes 5, 6, ...),
   ``description`` the acting side's, ``created_at`` none.

@@ -92,10 +92,20 @@ def _plays(row: PlayRow) -> tuple[Play, ...]:
             kind = EventType.FREE_THROW
         else:
             kind = EventType.SHOT
-        return (Play(kind, row.team_id, row.player_id, text or "", assists=assists),)
+        return (
+            Play(
+                kind,
+                row.team_id,
+                row.player_id,
+                text or "",
+                assists=assists,
+                player_name=row.player_name,
+            ),
+        )
     if row.kind in _INCIDENTS:
         words = text or ("Official timeout" if row.kind == TIMEOUT else "")
-        return (Play(_INCIDENTS[row.kind], row.team_id, row.player_id, words),)
+        name = row.player_name
+        return (Play(_INCIDENTS[row.kind], row.team_id, row.player_id, words, player_name=name),)
     return ()
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from adapters.nba_stats.format_error import NbaStatsFormatError, show
 from adapters.nba_stats.result_sets import integer, required, result_set, text
+from adapters.provider_format import player_name
 
 MAX_PERIOD = 100
 HOME_SIDE = frozenset({2, 4})  # PERSON1TYPE: 2 the home team, 4 a home player
@@ -37,6 +38,7 @@ class PlayRow:
     team_id: str | None
     team_name: str | None  # "Oklahoma City Thunder"
     player_id: str | None
+    player_name: str | None  # PLAYER1_NAME when PLAYER1_ID is a player ("Russell Westbrook")
     second_id: str | None  # PLAYER2_ID when a player of the acting side (a basket's passer)
     where: str
 
@@ -98,6 +100,9 @@ def _row(raw: dict[str, Any], position: int) -> PlayRow:
         team_id=str(team) if team else None,
         team_name=f"{city} {nickname}" if city and nickname else None,
         player_id=str(player1) if player1 and person in (4, 5) else None,
+        player_name=(
+            player_name(text(raw, "PLAYER1_NAME", where)) if player1 and person in (4, 5) else None
+        ),
         second_id=(
             str(player2)
             if player2 and player2 != player1 and person2 in same_side and person2 in (4, 5)

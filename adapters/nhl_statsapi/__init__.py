@@ -18,7 +18,8 @@ What it guarantees for any input that it does not refuse:
   ``"nhl"``, season ``"2015-16"`` (from ``game.season``, else the gamePk).
 - Plays by ``result.eventTypeId``: ``PERIOD_START`` / ``PERIOD_END`` as themselves,
   ``GAME_END`` -> ``GAME_FINAL``; ``GOAL`` -> ``GOAL`` (its Scorer; ``assists`` its
-  ``players`` of ``playerType`` "Assist", in the feed's order), in a shoot-out period
+  ``players`` of ``playerType`` "Assist", in the feed's order; ``player_name`` the
+  player's ``player.fullName`` in ``players``), in a shoot-out period
   (``periodType`` "SHOOTOUT") ``SHOOTOUT_GOAL`` (no assists); ``SHOT`` (on goal) ->
   ``SHOT`` (its Shooter); ``PENALTY`` -> ``PENALTY`` (the player it is on); every other
   play (faceoffs, hits, stoppages, missed and blocked shots, ...) gives no event.

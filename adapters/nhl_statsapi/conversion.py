@@ -86,7 +86,11 @@ def _plays(play: Play) -> tuple[NativePlay, ...]:
     if kind == EventType.GOAL:
         listed = [ident for kind_of, ident in play.players if kind_of == "Assist"]
         assists = tuple(ident for ident in dict.fromkeys(listed) if ident != player)
-    return (NativePlay(kind, play.team_id, player, text, assists=assists),)
+    return (
+        NativePlay(
+            kind, play.team_id, player, text, assists=assists, player_name=play.name_of(player)
+        ),
+    )
 
 
 def _season(feed: Feed) -> str | None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from adapters.nhl_statsapi.format_error import NhlStatsapiFormatError
 from adapters.nhl_statsapi.raw_fields import integer, items, minutes, obj, text
+from adapters.provider_format import player_name
 
 MAX_PERIOD = 100
 REGULATION_PERIODS = 3
@@ -42,9 +43,14 @@ class Play:
     team_id: str | None
     players: tuple[tuple[str, str], ...]  # (playerType, id)
     where: str
+    names: tuple[tuple[str, str], ...] = ()  # (id, player.fullName) of the named players
 
     def player(self, role: str) -> str | None:
         return next((ident for kind, ident in self.players if kind == role), None)
+
+    def name_of(self, ident: str | None) -> str | None:
+        """The name the play gives the player ``ident`` (its first), or None."""
+        return next((name for known, name in self.names if known == ident), None)
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,7 @@ def _play(raw: object, position: int, game_type: str | None) -> Play:
     goals = obj(about, "goals", where)
     home, away = integer(goals, "home", where, 0, 999), integer(goals, "away", where, 0, 999)
     team = integer(obj(raw, "team", where), "id", f"{where} team", 1)
+    players = [_player(entry, where) for entry in items(raw, "players", where)]
     return Play(
         index=index,
         kind=text(result, "eventTypeId", where, required=True) or "",
@@ -127,8 +134,9 @@ def _play(raw: object, position: int, game_type: str | None) -> Play:
         created_at=text(about, "dateTime", where),
         score=(home, away) if home is not None and away is not None else None,
         team_id=str(team) if team is not None else None,
-        players=tuple(_player(entry, where) for entry in items(raw, "players", where)),
+        players=tuple((role, ident) for role, ident, _ in players),
         where=where,
+        names=tuple((ident, name) for _, ident, name in players if name is not None),
     )
 
 
@@ -148,10 +156,11 @@ def _clock(about: Mapping[str, Any], where: str, period: int, game_type: str | N
     return length - elapsed
 
 
-def _player(entry: object, where: str) -> tuple[str, str]:
+def _player(entry: object, where: str) -> tuple[str, str, str | None]:
     where = f"{where} player"
     if not isinstance(entry, Mapping):
         raise NhlStatsapiFormatError(f"{where} is not a JSON object")
     role = text(entry, "playerType", where, required=True) or ""
-    ident = integer(obj(entry, "player", where, required=True), "id", where, 1, required=True)
-    return role, str(ident)
+    player = obj(entry, "player", where, required=True)
+    ident = integer(player, "id", where, 1, required=True)
+    return role, str(ident), player_name(text(player, "fullName", where))

@@ -4,7 +4,8 @@
 the first event of play, then each row's events in row order (followed by the revisions its
 running score calls for, see :mod:`~adapters.play_by_play.running_score`), and ``GAME_FINAL``
 last, wherever the provider put its game end. A play's assists are written (``"assists"``)
-only when it has some. It numbers the events 1..N and refuses
+only when it has some, its ``"player_name"`` only when it has one and a player. It
+numbers the events 1..N and refuses
 (with the adapter's error) a log in which two events would share an ``event_id``.
 Nothing here knows a provider.
 """
@@ -105,6 +106,8 @@ class _Writer:
         native.update(team_id=play.team_id, player_id=play.player_id, description=play.description)
         if play.assists:
             native["assists"] = list(play.assists)
+        if play.player_name is not None and play.player_id is not None:
+            native["player_name"] = play.player_name
         if play.kind != EventType.GAME_FINAL:
             return native
         if self.final is not None:

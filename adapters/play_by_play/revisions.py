@@ -13,7 +13,9 @@ conversion of the new snapshot) says:
 - an event whose content changed gets an ``EVENT_CORRECTED`` (id ``"<id>:rev<n>"``) with the
   new values of the fields that changed; a field the provider cleared keeps its old value
   (a correction cannot clear one) except ``assists``, which the correction replaces as a
-  whole (an assist added or taken away; ``[]`` clears them), and an event is never re-typed
+  whole (an assist added or taken away; ``[]`` clears them), and ``player_name``, which a
+  new ``player_id`` clears unless the correction gives the new player's (it always does
+  when the fresh event names its player), and an event is never re-typed
   to or from a lifecycle type (``GAME_SCHEDULED``, ``GAME_STARTED``, ``GAME_FINAL``, ...);
 - an event whose row is gone is retracted (``EVENT_RETRACTED``, ``"<id>:rev<n>"``), except
   ``GAME_SCHEDULED``, ``GAME_STARTED`` and ``GAME_FINAL``, which stand once sent;
@@ -40,7 +42,8 @@ from domain.events import Schedule
 from domain.sports import REVISION_TYPES, STATUS_TYPES, EventType
 
 _FIELDS = ("event_type", "team_id", "player_id", "clock_seconds", "period", "description")
-_CONTENT = (*_FIELDS, "assists")  # compared; a correction names each (None: unchanged)
+# Compared; a correction names each (None: unchanged).
+_CONTENT = (*_FIELDS, "assists", "player_name")
 _LASTING = frozenset({EventType.GAME_SCHEDULED, EventType.GAME_STARTED, EventType.GAME_FINAL})
 _LIFECYCLE = STATUS_TYPES | {EventType.GAME_SCHEDULED}
 _SCHEDULE_FIELDS = tuple(f.name for f in fields(Schedule))
@@ -79,7 +82,11 @@ class _Log:
         if kind == EventType.EVENT_RETRACTED:
             target.retracted = True
             return
-        for key, value in (native.get("correction") or {}).items():
+        correction = native.get("correction") or {}
+        moved = correction.get("player_id") not in (None, target.content["player_id"])
+        if moved and correction.get("player_name") is None:
+            target.content["player_name"] = None  # (the name went with the player)
+        for key, value in correction.items():
             if key in _CONTENT and value is not None:
                 target.content[key] = value
 
@@ -159,6 +166,8 @@ class _Reviser:
             }
             if "event_type" in changes and {state.kind, now.kind} & _LIFECYCLE:
                 del changes["event_type"]
+            if "player_id" in changes and now.content["player_name"] is not None:
+                changes["player_name"] = now.content["player_name"]  # (or it is cleared)
             if changes:
                 self._revision(
                     state, EventType.EVENT_CORRECTED, "Corrected by the provider", changes
@@ -203,8 +212,9 @@ class _Reviser:
         }
         if changes is not None:
             correction = {key: changes.get(key) for key in _FIELDS}
-            if "assists" in changes:
-                correction["assists"] = changes["assists"]
+            for key in ("assists", "player_name"):
+                if key in changes:
+                    correction[key] = changes[key]
             revision["correction"] = correction
         self._append(revision)
 

@@ -20,6 +20,7 @@ _FIELD_TYPES: tuple[tuple[str, type], ...] = (
     ("description", str),
     ("clock_seconds", int),
     ("period", int),
+    ("player_name", str),
 )
 
 

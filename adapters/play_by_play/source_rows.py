@@ -26,6 +26,7 @@ class Play:
     description: str = ""
     suffix: str = ""
     assists: tuple[str, ...] = ()
+    player_name: str | None = None  # the player's name (adapters.provider_format.player_name)
 
 
 @dataclass(frozen=True)

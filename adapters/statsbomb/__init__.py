@@ -25,6 +25,9 @@ What it guarantees for any input that it does not refuse:
 - Fouls, cards (from "Foul Committed" and "Bad Behaviour") and substitutions become
   ``FOUL``, ``YELLOW_CARD`` / ``RED_CARD`` (``f"{id}:card"``) and ``SUBSTITUTION``;
   every other StatsBomb event type is left out.
+- Every event with a ``player_id`` carries its ``player_name``: StatsBomb's
+  ``player.name`` (the paired "Own Goal Against"'s for an own goal), trimmed to at most
+  200 characters (``adapters.provider_format.player_name``; none when blank).
 - ``created_at`` is ``None``: StatsBomb gives times within a period, not wall-clock times.
 
 Input that is not StatsBomb-shaped raises :class:`StatsBombFormatError` (a ``ValueError``)

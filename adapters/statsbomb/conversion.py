@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from adapters.provider_format import player_name
 from adapters.statsbomb.format_error import StatsBombFormatError, show
 from adapters.statsbomb.native_writer import NativeEventWriter
 from adapters.statsbomb.raw_fields import id_and_name, name_of, object_field
@@ -104,6 +105,7 @@ class _Builder:
                 event.team,
                 f"Foul: {event.who()}",
                 player_id=event.player_id,
+                player_name=event.player_name,
             )
             self._card(event, "foul_committed")
         elif kind == "Bad Behaviour":
@@ -130,6 +132,7 @@ class _Builder:
             event.team,
             f"{label}: {event.who()}",
             player_id=event.player_id,
+            player_name=event.player_name,
             assists=self._assists(event, shot) if kind != EventType.SHOOTOUT_GOAL else (),
         )
 
@@ -173,6 +176,7 @@ class _Builder:
             conceding,
             description,
             player_id=player.id if player else None,
+            player_name=player_name(player.name) if player else None,
         )
 
     def _card(self, event: Event, key: str) -> None:
@@ -194,6 +198,7 @@ class _Builder:
             event.team,
             f"{label}: {event.who()}",
             player_id=event.player_id,
+            player_name=event.player_name,
             suffix=":card",
         )
 
@@ -212,6 +217,7 @@ class _Builder:
             event.team,
             f"{off} replaced by {replacement[1]}",
             player_id=event.player_id,
+            player_name=event.player_name,
         )
 
     def _other(self, team: Team) -> Team:

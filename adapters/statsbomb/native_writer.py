@@ -60,9 +60,11 @@ class NativeEventWriter:
         player_id: str | None,
         suffix: str = "",
         assists: tuple[str, ...] = (),
+        player_name: str | None = None,
     ) -> None:
         """Emit an in-play event built from ``event`` (GAME_STARTED first if not yet);
-        ``assists`` are written only when there are some."""
+        ``assists`` are written only when there are some, ``player_name`` only when
+        given with a ``player_id``."""
         if not self.started:
             self.started = True
             self._emit(
@@ -83,6 +85,8 @@ class NativeEventWriter:
         )
         if assists:
             self.out[-1]["assists"] = list(assists)
+        if player_name is not None and player_id is not None:
+            self.out[-1]["player_name"] = player_name
 
     def final(self, *, period: int, clock: int) -> None:
         """Emit GAME_FINAL (to be the last event) at the end of ``period``."""

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from adapters.provider_format import player_name
 from adapters.statsbomb.format_error import StatsBombFormatError, show
 from adapters.statsbomb.raw_fields import id_and_name, int_field, is_int, name_of
 
@@ -56,6 +57,11 @@ class Event:
     def player_id(self) -> str | None:
         """The player's id, or None when no player is named."""
         return self.player.id if self.player else None
+
+    @property
+    def player_name(self) -> str | None:
+        """The player's name as the native format takes it, or None (no player)."""
+        return player_name(self.player.name) if self.player else None
 
 
 def read_events(events: object) -> list[Event]:

@@ -10,7 +10,9 @@ Guarantees:
   60 s TTL in front of the stores (``adapters.early_expiration_cache``): one compute per
   (league, season, stat, limit) at a time however many fans ask, recomputed shortly
   before it expires; an answer is at most 60 s older than the read models.
-- 200 with ``{"league", "season", "sport", "stat", "limit", "leaders": [...]}``, a
+- 200 with ``{"league", "season", "sport", "stat", "limit", "leaders": [...]}`` (a
+  player's entry ``{"rank", "player_id", "name", "team_id", "value"}``, ``name`` None
+  when no event named the player), a
   strong ETag of the body, 304 on ``If-None-Match``, the standings' cache headers.
 - 400 problem+json naming ``limit`` (not an integer 1..100) or ``stat`` (unknown, or not
   a stat of the league's sport); 404 for a league and season with neither standings
@@ -20,6 +22,7 @@ Guarantees:
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from typing import Any, NamedTuple, Protocol
 
 from starlette.requests import Request
@@ -27,6 +30,7 @@ from starlette.responses import Response
 
 from domain.player_stats import SPORT_STATS, STAT_NAMES, leader_rows
 from domain.sports import Sport
+from entrypoints.web.players import known_names
 from entrypoints.web.problems import problem
 from entrypoints.web.standings import StandingsReader
 from entrypoints.web.tagged_json import Encoded, encoded, tagged
@@ -41,6 +45,7 @@ class LeaderReader(Protocol):
     def leaders(
         self, league: str, season: str, stat: str, limit: int
     ) -> list[tuple[str, str | None, int]]: ...
+    def player_names(self, player_ids: Collection[str]) -> dict[str, str]: ...
 
 
 class Cache(Protocol):
@@ -84,7 +89,9 @@ class Leaderboards:
                 known = ", ".join((TEAMS, *SPORT_STATS[sport]))
                 detail = f"{stat!r} is not a {sport.value} stat; known: {known}"
                 return Answer(None, (400, "Unknown stat", detail, "stat"))
-            leaders = leader_rows(self.players.leaders(league, season, stat, limit))
+            top = self.players.leaders(league, season, stat, limit)
+            names = known_names(self.players, [player_id for player_id, _, _ in top])
+            leaders = leader_rows(top, names)
         if table is None and not leaders:
             detail = f"no standings or player stats for league {league!r} in season {season!r}"
             return Answer(None, (404, "Unknown leaderboard", detail, ""))

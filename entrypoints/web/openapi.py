@@ -9,6 +9,7 @@ import msgspec
 from adapters.native_format import NativeEvent
 from domain.player_stats import STAT_NAMES
 from entrypoints.web.openapi_devices import device_paths, device_schemas
+from entrypoints.web.openapi_players import LEADERBOARD, PLAYER_STATS, TEAM, player_schemas
 
 _PROBLEM = {
     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
@@ -224,7 +225,10 @@ def document() -> dict[str, Any]:
                         },
                     ],
                     "responses": {
-                        "200": {"description": "{league, season, sport, stat, limit, leaders}"},
+                        "200": {
+                            "description": "{league, season, sport, stat, limit, leaders}",
+                            **LEADERBOARD,
+                        },
                         "304": {"description": "Unchanged"},
                         "400": {"description": "Bad limit or stat", **_PROBLEM},
                         "404": {"description": "Unknown league or season", **_PROBLEM},
@@ -244,7 +248,7 @@ def document() -> dict[str, Any]:
                         {"name": "season", "in": "query", "schema": {"type": "string"}},
                     ],
                     "responses": {
-                        "200": {"description": "{player_id, seasons, games}"},
+                        "200": {"description": "{player_id, name, seasons, games}", **PLAYER_STATS},
                         "304": {"description": "Unchanged"},
                         "400": {"description": "Empty season", **_PROBLEM},
                         "404": {"description": "Unknown player", **_PROBLEM},
@@ -266,7 +270,10 @@ def document() -> dict[str, Any]:
                         }
                     ],
                     "responses": {
-                        "200": {"description": "{team_id, team_name, sport, seasons, games}"},
+                        "200": {
+                            "description": "{team_id, team_name, sport, seasons, games}",
+                            **TEAM,
+                        },
                         "304": {"description": "Unchanged"},
                         "404": {"description": "Unknown team", **_PROBLEM},
                     },
@@ -283,5 +290,5 @@ def document() -> dict[str, Any]:
                 }
             },
         },
-        "components": {"schemas": {**components, **device_schemas()}},
+        "components": {"schemas": {**components, **device_schemas(), **player_schemas()}},
     }

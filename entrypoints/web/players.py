@@ -1,7 +1,8 @@
 """Fan endpoint: ``GET /players/{player_id}/stats?season=S``, a player's stats.
 
 Guarantees:
-- 200 with ``{"player_id", "seasons": [...], "games": [...]}``: ``seasons`` the season
+- 200 with ``{"player_id", "name", "seasons": [...], "games": [...]}``: ``name`` the
+  player's name from the latest event naming them (None if none did), ``seasons`` the season
   totals (``domain.player_stats.SeasonLine.public``: the FINAL games of each league's
   season), ``games`` the per-game lines, live games included (``status`` says which);
   both limited to ``season`` when it is given, every season otherwise.
@@ -17,6 +18,7 @@ The store is ``request.app.state.services.player_stats`` (a :class:`PlayerReader
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from typing import Any, Protocol
 
 from starlette.requests import Request
@@ -30,6 +32,18 @@ class PlayerReader(Protocol):
     """What the endpoint needs of a player-stats store."""
 
     def player(self, player_id: str, season: str | None = None) -> dict[str, Any] | None: ...
+
+
+class NameReader(Protocol):
+    """The players' names of a player-stats store (``PlayerStatsStore.player_names``)."""
+
+    def player_names(self, player_ids: Collection[str]) -> dict[str, str]: ...
+
+
+def known_names(store: NameReader, player_ids: Collection[str]) -> dict[str, str]:
+    """The stored names of those of ``player_ids`` that have one; the leaderboards and
+    team pages show them."""
+    return store.player_names(player_ids) if player_ids else {}
 
 
 async def player_stats(request: Request) -> Response:

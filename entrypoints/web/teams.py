@@ -15,6 +15,7 @@ game. Store reads run in worker threads.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -22,6 +23,7 @@ from starlette.responses import Response
 
 from domain.player_stats import TOP_SCORER_STAT, SeasonLine, leader_rows, ranked
 from domain.sports import Sport
+from entrypoints.web.players import known_names
 from entrypoints.web.problems import problem
 from entrypoints.web.tagged_json import encoded, tagged
 
@@ -50,12 +52,15 @@ def game_line(state: dict[str, Any], team_id: str) -> dict[str, Any]:
     }
 
 
-def top_scorers(lines: list[SeasonLine], sport: Sport) -> dict[str, Any]:
+def top_scorers(
+    lines: list[SeasonLine], sport: Sport, names: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The season's top scorers, each with their ``name`` in ``names`` (None if unknown)."""
     stat = TOP_SCORER_STAT[sport]
     best = ranked(lines, stat)[:TOP_SCORERS]
     return {
         "stat": stat,
-        "leaders": leader_rows((s.player_id, s.team_id, s.value(stat)) for s in best),
+        "leaders": leader_rows([(s.player_id, s.team_id, s.value(stat)) for s in best], names),
     }
 
 
@@ -64,8 +69,10 @@ def team_page(
     states: list[dict[str, Any]],
     tables: dict[tuple[str, str], dict[str, Any] | None],
     players: list[SeasonLine],
+    names: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The team's page from its games' states, their seasons' tables and its players."""
+    """The team's page from its games' states, their seasons' tables and its players
+    (with their ``names``)."""
     states = sorted(states, key=lambda s: (s.get("start_time") or "", s["game_id"]))
     latest = states[-1]
     side = "home" if latest["home_team_id"] == team_id else "away"
@@ -90,7 +97,7 @@ def team_page(
                 "season": season,
                 "sport": sport.value,
                 "standing": row,
-                "top_scorers": top_scorers(lines, sport),
+                "top_scorers": top_scorers(lines, sport, names),
             }
         )
     return {
@@ -114,9 +121,13 @@ async def team(request: Request) -> Response:
         {(s["league"], s["season"]) for s in states if s.get("league") and s.get("season")}
     )
 
-    def read() -> tuple[dict[tuple[str, str], dict[str, Any] | None], list[SeasonLine]]:
+    def read() -> tuple[
+        dict[tuple[str, str], dict[str, Any] | None], list[SeasonLine], dict[str, str]
+    ]:
         tables = {key: services.standings.standings(*key) for key in keys}
-        return tables, services.player_stats.team_players(team_id)
+        players = services.player_stats.team_players(team_id)
+        ids = sorted({line.player_id for line in players})
+        return tables, players, known_names(services.player_stats, ids)
 
-    tables, players = await asyncio.to_thread(read)
-    return tagged(request, encoded(team_page(team_id, states, tables, players)))
+    tables, players, names = await asyncio.to_thread(read)
+    return tagged(request, encoded(team_page(team_id, states, tables, players, names)))

@@ -35,11 +35,11 @@ def games(count: int) -> list[GameScript]:
             EventType.GAME_SCHEDULED, schedule=Schedule(HOME, AWAY, league="L1", season="2025")
         )
         game.start()
-        first = game.score(EventType.GOAL, HOME, player_id="p1")
-        game.score(EventType.GOAL, AWAY, player_id=f"q{n % 3}")
-        game.add(EventType.YELLOW_CARD, team_id=AWAY, player_id="q9")
+        first = game.score(EventType.GOAL, HOME, player_id="p1", player_name="Pia One")
+        game.score(EventType.GOAL, AWAY, player_id=f"q{n % 3}", player_name=f"Quinn {n % 3}")
+        game.add(EventType.YELLOW_CARD, team_id=AWAY, player_id="q9", player_name=f"Q9 ({n})")
         if n % 2:
-            game.correct(first, player_id="p2")
+            game.correct(first, player_id="p2", player_name="Pat Two")
         game.final()
         made.append(game)
     return made
@@ -102,7 +102,10 @@ def test_audit_names_a_corrupted_player_stats_row_and_rebuild_fixes_it(
     status, report = run(audit, settings)
     assert status == 0, report
     assert "player_stats: equal" in report
+    assert store.player("q9")["name"] == "Q9 (5)"  # the latest in log order
+    assert store.player("p2")["name"] == "Pat Two"
 
+    execute("UPDATE {s}player_names SET name = %s WHERE player_id = %s", ("Wrong", "q1"))
     execute(
         "UPDATE {s}player_season_leaders SET value = 99"
         " WHERE league = %s AND season = %s AND stat = %s AND player_id = %s",
@@ -114,6 +117,8 @@ def test_audit_names_a_corrupted_player_stats_row_and_rebuild_fixes_it(
     assert "player_stats: DIFFERENT" in report
     assert "player_stats player_season_leaders L1/2025/goals/p2\n" in report
     assert "player_stats player_game_stats g4/q9\n" in report
+    assert "player_stats player_names q1\n" in report
+    assert "player_names q0\n" not in report
     assert "L1/2025/goals/p1\n" not in report
     assert store.leaders("L1", "2025", "goals", 1) == [("p2", HOME, 99)]
 
@@ -124,3 +129,4 @@ def test_audit_names_a_corrupted_player_stats_row_and_rebuild_fixes_it(
     assert status == 0, report
     assert store.leaders("L1", "2025", "goals", 2) == [("p1", HOME, 3), ("p2", HOME, 3)]
     assert store.player("q9", "2025")["seasons"][0]["stats"] == {"yellow_cards": 6}
+    assert store.player("q1")["name"] == "Quinn 1"

@@ -252,3 +252,61 @@ async def test_a_rebuild_in_other_batches_gives_the_same_rows(make_store: Make) 
     for player in ("p1", "p2", "q1", "q2", "q3"):
         assert rebuilt.player(player) == first.player(player), player
     assert rebuilt.leaders("L", "S", "games", 10) == first.leaders("L", "S", "games", 10)
+
+
+# ------------------------------------------------------------------- names
+def test_names_are_saved_with_the_batch_and_read_back(make_store: Make) -> None:
+    store = make_store()
+    saved = stored_game(game())
+    names = {"p1": "Pia Ölund", "q1": "Quinn"}
+    store.save({"g1": saved}, season_lines(saved), Tracking("log", 5), names=names)
+    assert store.player("p1")["name"] == "Pia Ölund"
+    assert store.player("p2")["name"] is None  # a line, but no event named them
+    assert store.player("nobody") is None
+    ids = [f"unknown-{n}" for n in range(1200)] + ["q1", "p1", "p2"]
+    assert store.player_names(ids) == names
+    assert store.player_names([]) == {}
+    with pytest.raises(IntegrityError):  # a stale batch writes no name either
+        store.save({}, [], Tracking("log", 5), names={"p1": "Stale", "p2": "Stale"})
+    store.save({}, [], Tracking("log", 6), names={"p1": "Pia Olund"})
+    store.save({}, [], Tracking("log", 7))  # (no names: they stay)
+    assert make_store().player_names(ids) == {"p1": "Pia Olund", "q1": "Quinn"}
+    assert make_store().player("p1", "S")["name"] == "Pia Olund"
+
+
+def named_game(game_id: str, names: dict[str, str], *, final: bool = True) -> GameScript:
+    """A soccer game of league L, season S: a goal by each named player (p... home)."""
+    script = GameScript(game_id, Sport.SOCCER)
+    schedule = Schedule(HOME, AWAY, "Home", "Away", league="L", season="S")
+    script.add(EventType.GAME_SCHEDULED, schedule=schedule)
+    script.start()
+    for player, name in names.items():
+        team = HOME if player.startswith("p") else AWAY
+        script.score(EventType.GOAL, team, player_id=player, player_name=name)
+    if final:
+        script.final()
+    return script
+
+
+async def test_a_player_s_name_is_the_latest_in_log_order(make_store: Make) -> None:
+    store = make_store()
+    first = named_game("g1", {"p1": "P. One", "p2": "P. Two"}, final=False)
+    keeper = keeper_with(first, named_game("g2", {"p1": "Pia One"}))
+    await follow(keeper, store, batch_size=2)
+    assert store.player("p1")["name"] == "Pia One"  # g2's goal came later in the log
+    assert store.player("p2")["name"] == "P. Two"
+    record(keeper, first.final())
+    goal = next(e for e in first.events if e.player_id == "p1")
+    record(keeper, first.correct(goal, player_name="Pia O."))  # names the play's player
+    await follow(keeper, store)
+    assert store.player("p1")["name"] == "Pia O."
+    record(keeper, first.correct(goal, player_id="q5"))  # another player, no name given
+    await follow(keeper, store)
+    assert store.player("q5")["name"] is None and store.player("p1")["name"] == "Pia O."
+    record(keeper, first.correct(goal, player_id="q6", player_name="Quinn Six"))
+    await follow(keeper, store)
+    assert store.player("q6")["name"] == "Quinn Six"
+    rebuilt = MemoryPlayerStatsStore()
+    await follow(keeper, rebuilt, batch_size=500)
+    for player in ("p1", "p2", "q5", "q6"):
+        assert rebuilt.player(player) == store.player(player), player

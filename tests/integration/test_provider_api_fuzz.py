@@ -244,6 +244,7 @@ EVENT_FIELDS = {
     "correction": "correction?",
     "provider": "id?",
     "assists": "assists",
+    "player_name": "name?",
 }
 REQUIRED = ("event_id", "game_id", "sport", "sequence_number", "event_type")
 SCHEDULE_FIELDS = {
@@ -264,6 +265,7 @@ CORRECTION_FIELDS = {
     "period": "period?",
     "description": "text?",
     "assists": "assists?",
+    "player_name": "name?",
 }
 
 
@@ -301,6 +303,9 @@ def _value_problem(kind: str, value: Any) -> str | None:
         return None if _is_int(value, 0, 100_000) else "not a clock"
     if kind == "period":
         return None if _is_int(value, 1, 100) else "not a period"
+    if kind == "name":  # 1..200 characters, trimmed (Python's strip) and so not blank
+        ok = isinstance(value, str) and 0 < len(value) <= 200 and value == value.strip()
+        return None if ok else "not a name"
     if kind == "assists":
         if not isinstance(value, list) or len(value) > 10:
             return "not a list of at most 10 ids"
@@ -355,6 +360,8 @@ def event_problems(item: Any) -> list[str]:
     for listed, scorer in ((assists, item.get("player_id")), *_correction_assists(correction)):
         if len(set(listed)) != len(listed) or scorer in listed:
             problems.append("assists name each player once, and not the scorer")
+    if item.get("player_name") is not None and item.get("player_id") is None:
+        problems.append("a player_name needs a player_id")
     return problems
 
 

@@ -31,6 +31,7 @@ from projections.standings import StandingsProjection
 from tests.game_events import AWAY, HOME, GameScript
 
 PLAYERS = ["a", "b", "c"]
+NAMES = [None, "Ann", "Bo", "Ché"]  # a name given with a player, sometimes
 PLAYS = {
     Sport.SOCCER: [EventType.GOAL, EventType.PENALTY_GOAL, EventType.OWN_GOAL, EventType.FOUL],
     Sport.ICE_HOCKEY: [EventType.GOAL, EventType.PENALTY, EventType.SHOOTOUT_GOAL],
@@ -59,11 +60,13 @@ def slate(draw: st.DrawFn, mixed: bool = True) -> list[GameEvent]:
                 )
                 continue
             period = 5 if kind == EventType.SHOOTOUT_GOAL else draw(st.integers(1, 3))
+            player = draw(st.sampled_from([*PLAYERS, None]))
             plays.append(
                 game.add(
                     kind,
                     team_id=draw(st.sampled_from([HOME, AWAY])),
-                    player_id=draw(st.sampled_from([*PLAYERS, None])),
+                    player_id=player,
+                    player_name=draw(st.sampled_from(NAMES)) if player else None,
                     period=period,
                 )
             )
@@ -79,6 +82,7 @@ def slate(draw: st.DrawFn, mixed: bool = True) -> list[GameEvent]:
                     play,
                     player_id=draw(st.sampled_from(PLAYERS)),
                     team_id=draw(st.sampled_from([None, HOME, AWAY])),
+                    player_name=draw(st.sampled_from(NAMES)),
                 )
         if draw(st.booleans()):
             game.add(
@@ -128,6 +132,7 @@ def rows(stores: Stores, upstream: str) -> Any:
                 "player_games": players._games,
                 "player_lines": players._lines,
                 "seasons": {"/".join(k): v for k, v in players._seasons.items()},
+                "player_names": players._names,
                 "positions": [s.max_tracking_id(upstream) for s in stores],
             },
             sort_keys=True,
@@ -212,7 +217,8 @@ def test_the_fold_equals_the_reference_fold(events: list[GameEvent], batch: int)
 
 
 def reference_apply(board: Scoreboard, event: GameEvent, version: int) -> None:
-    """Scoreboard.apply as it was before the shared fold (2026-12-01), kept verbatim."""
+    """Scoreboard.apply as it was before the shared fold (2026-12-01), kept verbatim
+    but for the plays' assists and names (fields added since)."""
     board.version = max(board.version, version)
     seq = event.sequence_number
     if seq >= board.last_seq:
@@ -251,7 +257,14 @@ def reference_apply(board: Scoreboard, event: GameEvent, version: int) -> None:
         board.plays[event.references_event_id] = target
         _reference_tally(board, target, +1)
     else:
-        play = Play(seq, kind, event.team_id, event.player_id)
+        play = Play(
+            seq,
+            kind,
+            event.team_id,
+            event.player_id,
+            assists=event.assists,
+            player_name=event.player_name,
+        )
         board.plays[event.event_id] = play
         _reference_tally(board, play, +1)
     if kind in (EventType.EVENT_CORRECTED, EventType.EVENT_RETRACTED):

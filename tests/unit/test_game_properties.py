@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,6 +18,16 @@ from domain.sports import RULES, EventType, Sport
 from tests.game_events import AWAY, HOME, GameScript
 
 SPORTS = st.sampled_from(list(Sport))
+PLAYERS = st.sampled_from([None, "p1", "p2", "p3"])
+NAMES = st.sampled_from([None, "Ciro Immobile", "Lorenzo Insigne", "Łukasz Piszczek", "Zé"])
+
+
+@st.composite
+def player(draw: st.DrawFn) -> dict[str, Any]:
+    """The player fields of a play: none, an id, or an id and a name."""
+    player_id = draw(PLAYERS)
+    name = draw(NAMES) if player_id is not None else None
+    return {"player_id": player_id, **({"player_name": name} if name else {})}
 
 
 @st.composite
@@ -35,9 +46,9 @@ def games(draw: st.DrawFn) -> GameScript:
         candidates = [p for p in plays if p.event_id not in revised]
         if action == "score" or (action in ("retract", "correct") and not candidates):
             kind = draw(st.sampled_from(scoring))
-            plays.append(game.score(kind, draw(st.sampled_from([HOME, AWAY]))))
+            plays.append(game.score(kind, draw(st.sampled_from([HOME, AWAY])), **draw(player())))
         elif action == "foul":
-            game.add(EventType.FOUL, team_id=draw(st.sampled_from([HOME, AWAY])))
+            game.add(EventType.FOUL, team_id=draw(st.sampled_from([HOME, AWAY])), **draw(player()))
         else:
             target = draw(st.sampled_from(candidates))
             if action == "retract":
@@ -48,6 +59,8 @@ def games(draw: st.DrawFn) -> GameScript:
                     target,
                     team_id=draw(st.sampled_from([HOME, AWAY])),
                     event_type=draw(st.sampled_from(scoring)),
+                    player_id=draw(PLAYERS),
+                    player_name=draw(NAMES),
                 )
     if draw(st.booleans()):
         game.final()

@@ -88,8 +88,13 @@ class OneAtATimeStore:
         games: Mapping[str, PlayerStatsGame],
         seasons: Sequence[SeasonLine],
         tracking: Tracking,
+        *,
+        names: Mapping[str, str] | None = None,
     ) -> None:
-        self.inner.save(games, seasons, tracking)
+        self.inner.save(games, seasons, tracking, names=names)
+
+    def player_names(self, player_ids: Collection[str]) -> dict[str, str]:
+        return self.inner.player_names(player_ids)
 
     def game(self, game_id: str) -> PlayerStatsGame | None:
         return self.inner.game(game_id)

@@ -39,14 +39,21 @@ def plain_dict(event: GameEvent) -> dict[str, Any]:
                 data[f.name] = {
                     k: v.value if isinstance(v, EventType) else v for k, v in asdict(value).items()
                 }
-                if f.name == "correction":  # its assists only when given, as a list
+                if f.name == "correction":  # its assists and name only when given
                     given = data[f.name].pop("assists")
                     if given is not None:
                         data[f.name]["assists"] = list(given)
+                    name = data[f.name].pop("player_name")
+                    if name is not None:
+                        data[f.name]["player_name"] = name
             continue
         if f.name == "assists":  # only when there are some (what events had before them)
             if value:
                 data[f.name] = list(value)
+            continue
+        if f.name == "player_name":  # only when given (what events had before names)
+            if value is not None:
+                data[f.name] = value
             continue
         data[f.name] = value.value if isinstance(value, (Sport, EventType)) else value
     return data

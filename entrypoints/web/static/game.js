@@ -133,6 +133,13 @@
     text.className = 'text';
     text.textContent = ev._text || ev.description || defaultText(ev);
     what.append(text);
+    // The scorer's (or carded player's) name, when the feed gives one the text lacks.
+    if (ev.player_name && !ev._text && !text.textContent.includes(ev.player_name)) {
+      const who = document.createElement('span');
+      who.className = 'player';
+      who.textContent = ev.player_name;
+      what.append(who);
+    }
     li.append(when, what);
     if (ev.team_id && !ev._text) {
       const team = document.createElement('span');
@@ -168,7 +175,10 @@
     if (c.description) changes.push(c.description);
     ev._text = `${what} corrected on review` + (changes.length ? `: ${changes.join(', ')}` : '');
     if (target) {
-      for (const k of ['event_type', 'team_id', 'player_id', 'clock_seconds', 'period', 'description']) {
+      // A new player without a name: the old name was the old player's.
+      const moved = c.player_id != null && c.player_id !== target.ev.player_id;
+      if (moved && c.player_name == null) target.ev.player_name = null;
+      for (const k of ['event_type', 'team_id', 'player_id', 'player_name', 'clock_seconds', 'period', 'description']) {
         if (c[k] != null) target.ev[k] = c[k];
       }
       target.ev._tag = 'corrected';
