@@ -28,6 +28,8 @@ class Settings:
     signature_tolerance: float = 300.0
     provider_rate: float = 100.0  # requests per second per provider, per ingest process
     provider_burst: float = 500.0
+    device_rate: float = 5.0  # device writes (POST/DELETE /devices) a second per client address
+    device_burst: float = 50.0
     provider_recovery: Mapping[str, str] = field(default_factory=dict)  # provider -> URL
     # Production parts; None means the embedded default for that part.
     database_url: str | None = None
@@ -92,6 +94,10 @@ class Settings:
             values["provider_rate"] = _positive("SCORELINE_PROVIDER_RATE", env)
         if "SCORELINE_PROVIDER_BURST" in env:
             values["provider_burst"] = _positive("SCORELINE_PROVIDER_BURST", env)
+        if "SCORELINE_DEVICE_RATE" in env:
+            values["device_rate"] = _positive("SCORELINE_DEVICE_RATE", env)
+        if "SCORELINE_DEVICE_BURST" in env:
+            values["device_burst"] = _positive("SCORELINE_DEVICE_BURST", env)
         for name, key in (
             ("SCORELINE_SSE_MAX_CONNECTIONS", "sse_max_connections"),
             ("SCORELINE_SSE_MAX_LAG", "sse_max_lag"),

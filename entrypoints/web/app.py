@@ -33,6 +33,7 @@ from entrypoints.web.fanout.shutdown import drain_when_exiting
 from entrypoints.web.fanout.stream import GameStream, StreamFirst
 from entrypoints.web.health import healthz, readyz_endpoint, service_checks
 from entrypoints.web.openapi import document
+from entrypoints.web.rate_limit import RateLimits
 
 STATIC = Path(str(files("entrypoints.web") / "static"))
 ROUTE_GROUPS = {
@@ -92,7 +93,9 @@ def _device_routes(services: Services) -> list[BaseRoute]:
     """Fans register their phones on the gateway (the routes need the registry)."""
     if services.devices is None or "gateway" not in ROUTE_GROUPS[services.settings.role]:
         return []
-    return list(device_routes(services.devices, services.rejected))
+    settings = services.settings
+    limits = RateLimits(settings.device_rate, settings.device_burst)
+    return list(device_routes(services.devices, services.rejected, limits=limits))
 
 
 class GatewayApp(StreamFirst, polling.FastPollApp):

@@ -4,6 +4,10 @@
   pruned since), 200 when it replaces a registration; the body is the device as stored.
 - ``GET /devices/{token}``: 200 with the device, 404 problem when not registered.
 - ``DELETE /devices/{token}``: 204, 404 problem when not registered.
+- Each client address has a token bucket (``limits``, :class:`RateLimits`): over it, a
+  429 problem with ``Retry-After`` (not kept: a flood must not fill the rejected store).
+  The address is the connection's peer, or the one a trusted proxy forwards (uvicorn's
+  proxy headers: ``FORWARDED_ALLOW_IPS``, default 127.0.0.1).
 
 Every refusal is RFC 9457 ``application/problem+json``; a refused body is kept raw in
 the RejectedStore (source ``devices``) and the problem carries its ``rejected_id`` and
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from typing import Any
 
 from starlette.requests import Request
@@ -25,6 +30,7 @@ from domain.devices import DeviceError, register_device
 from domain.notification_ports import DeviceRegistry
 from domain.ports import RejectedStore
 from entrypoints.web.problems import problem
+from entrypoints.web.rate_limit import RateLimits
 
 MAX_DEVICE_BODY_BYTES = 64 * 1024  # a registration is a few hundred bytes; 200 follows fit
 PRIVATE = {"Cache-Control": "no-store"}  # a device's registration is nobody else's
@@ -53,8 +59,23 @@ def device_routes(
     rejected: RejectedStore,
     *,
     max_body_bytes: int = MAX_DEVICE_BODY_BYTES,
+    limits: RateLimits | None = None,
 ) -> list[Route]:
-    """The three device endpoints over ``registry``; refusals kept in ``rejected``."""
+    """The three device endpoints over ``registry``; refusals kept in ``rejected``;
+    ``limits`` (None: no limit) by client address."""
+
+    def over_limit(request: Request) -> Response | None:
+        if limits is None:
+            return None
+        wait = limits.take(request.client.host if request.client else "")
+        if wait <= 0:
+            return None
+        return problem(
+            429,
+            "Too many requests",
+            f"this address is over its device request rate; retry in {wait:.2f} s",
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )
 
     async def refuse(
         request: Request,
@@ -85,6 +106,8 @@ def device_routes(
         )
 
     async def register(request: Request) -> Response:
+        if (refused := over_limit(request)) is not None:
+            return refused
         try:
             body = await _body(request, max_body_bytes)
         except _TooLarge:
@@ -112,6 +135,8 @@ def device_routes(
         )
 
     async def show(request: Request) -> Response:
+        if (refused := over_limit(request)) is not None:
+            return refused
         token = request.path_params["token"]
         try:
             device = await asyncio.to_thread(registry.get, token)
@@ -122,6 +147,8 @@ def device_routes(
         return JSONResponse(device.to_dict(), headers=PRIVATE)
 
     async def remove(request: Request) -> Response:
+        if (refused := over_limit(request)) is not None:
+            return refused
         token = request.path_params["token"]
         try:
             removed = await asyncio.to_thread(registry.remove, token)

@@ -44,7 +44,11 @@ def device_schemas() -> dict[str, Any]:
     }
 
 
+_OVER_RATE = {"description": "Over this address's rate (Retry-After says when)", **_PROBLEM}
+
+
 def device_paths() -> dict[str, Any]:
+    """The device endpoints' operations (each may answer 429: a rate per address)."""
     token = {"name": "token", "in": "path", "required": True, "schema": _TOKEN}
     device = {"application/json": {"schema": {"$ref": "#/components/schemas/Device"}}}
     return {
@@ -58,6 +62,7 @@ def device_paths() -> dict[str, Any]:
                     "400": {"description": "Not JSON (kept raw)", **_PROBLEM},
                     "413": {"description": "Body too large", **_PROBLEM},
                     "422": {"description": "Invalid device (kept raw)", **_PROBLEM},
+                    "429": _OVER_RATE,
                     "503": {"description": "Registry unavailable", **_PROBLEM},
                 },
             }
@@ -69,6 +74,7 @@ def device_paths() -> dict[str, Any]:
                 "responses": {
                     "200": {"description": "The device", "content": device},
                     "404": {"description": "Not registered", **_PROBLEM},
+                    "429": _OVER_RATE,
                 },
             },
             "delete": {
@@ -77,6 +83,7 @@ def device_paths() -> dict[str, Any]:
                 "responses": {
                     "204": {"description": "Forgotten"},
                     "404": {"description": "Not registered", **_PROBLEM},
+                    "429": _OVER_RATE,
                 },
             },
         },

@@ -56,6 +56,9 @@ class Fleet:
             "SCORELINE_PROVIDER_SECRETS": f"{PROVIDER}={SECRET}",
             "SCORELINE_ADMIN_TOKEN": ADMIN,
             "SCORELINE_GAP_TIMEOUT": "60",
+            # Every test fan shares 127.0.0.1: one address's device limit is not under test.
+            "SCORELINE_DEVICE_RATE": "100000",
+            "SCORELINE_DEVICE_BURST": "100000",
         }
 
     def upgrade(self) -> None:

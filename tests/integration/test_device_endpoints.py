@@ -16,6 +16,7 @@ from adapters.rejected_store import MemoryRejectedStore
 from domain.devices import Device, Interest, Platform
 from domain.push import Target
 from entrypoints.web.devices import device_routes
+from entrypoints.web.rate_limit import RateLimits
 
 TOKEN = "fcm:APA91b-x_y.z"  # ':' and '.' are token characters: the path must match them
 BODY = {"token": TOKEN, "platform": "fcm", "teams": ["T1"], "games": ["g1"], "wants": ["goals"]}
@@ -177,3 +178,27 @@ async def test_a_failing_registry_is_a_503_problem_and_nothing_is_kept() -> None
     assert answer.status_code == 503
     assert answer.headers["retry-after"] == "1"
     assert rejected.list() == []
+
+
+async def test_an_address_over_its_rate_gets_a_429_problem_and_others_are_served(
+    parts: Parts,
+) -> None:
+    limits = RateLimits(rate=0.001, burst=2)  # two requests, then a long wait
+    app = Starlette(routes=device_routes(parts.registry, parts.rejected, limits=limits))
+
+    def client(address: str) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=app, client=(address, 1234))
+        return httpx.AsyncClient(transport=transport, base_url="http://test")
+
+    async with client("10.0.0.1") as first, client("10.0.0.2") as second:
+        assert (await first.post("/devices", json=BODY)).status_code == 201
+        assert (await first.get(f"/devices/{TOKEN}")).status_code == 200
+        refused = await first.post("/devices", content=b"not even json")
+        assert refused.status_code == 429
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert int(refused.headers["retry-after"]) >= 1
+        assert "rate" in refused.json()["detail"]
+        assert (await first.delete(f"/devices/{TOKEN}")).status_code == 429
+        assert (await second.delete(f"/devices/{TOKEN}")).status_code == 204
+    assert parts.rejected.list() == []  # a flood is not kept
+    assert parts.registry.get(TOKEN) is None
