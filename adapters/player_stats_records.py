@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from domain.player_stats import SPORT_STATS, Contribution, PlayerLine, SeasonLine
+from domain.player_stats import SPORT_STATS, PlayerLine
 from domain.scoreboard import Scoreboard
 from domain.scoreboard_record import scoreboard_from_record
+from domain.season_lines import Contribution, SeasonLine
 from projections.player_stats import PlayerStatsGame
 
 

@@ -40,8 +40,9 @@ from adapters.player_stats_records import (
 )
 from adapters.sqlite_connection import rows_in
 from adapters.sqlite_player_lines import SQLiteGameLines
-from domain.player_stats import SPORT_STATS, Contribution, SeasonLine, ranked
+from domain.player_stats import SPORT_STATS
 from domain.scoreboard_record import scoreboard_to_record
+from domain.season_lines import Contribution, SeasonLine, ranked
 from projections.player_stats import PlayerStatsGame, game_line_rows
 
 

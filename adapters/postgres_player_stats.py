@@ -38,7 +38,7 @@ from psycopg.types.json import Jsonb
 from adapters.player_stats_records import game_from_rows, leader_entries, player_answer
 from adapters.postgres_board_json import board_jsonb
 from adapters.postgres_schema import ensure_schema, postgres_datastore
-from domain.player_stats import SeasonLine
+from domain.season_lines import SeasonLine
 from projections.player_stats import PlayerStatsGame, game_line_rows
 
 GAMES, LINES = "player_stats_games", "player_game_stats"

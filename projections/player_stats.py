@@ -38,18 +38,10 @@ from typing import Any, Protocol, runtime_checkable
 
 from eventsourcing.persistence import Tracking
 
-from domain.player_stats import (
-    Contribution,
-    CreditedPlays,
-    PlayerLine,
-    SeasonLine,
-    contribution_of,
-    credited_plays,
-    lines_of,
-    named_player,
-)
+from domain.player_stats import CreditedPlays, PlayerLine, credited_plays, lines_of, named_player
 from domain.scoreboard import Scoreboard
 from domain.scorekeeper import RecordedEvent
+from domain.season_lines import Contribution, SeasonLine, contribution_of
 from domain.sports import Sport
 from projections.board_fold import BoardsOnly, fold_together
 

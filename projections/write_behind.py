@@ -44,8 +44,8 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from eventsourcing.persistence import IntegrityError, Tracking
 
-from domain.player_stats import SeasonLine
 from domain.scoreboard import Scoreboard
+from domain.season_lines import SeasonLine
 from domain.standings import Table
 from projections.game_state import GameStateView
 from projections.history import HistoryRow, HistoryStore

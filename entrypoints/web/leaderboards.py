@@ -28,7 +28,8 @@ from typing import Any, NamedTuple, Protocol
 from starlette.requests import Request
 from starlette.responses import Response
 
-from domain.player_stats import SPORT_STATS, STAT_NAMES, leader_rows
+from domain.player_stats import SPORT_STATS, STAT_NAMES
+from domain.season_lines import leader_rows
 from domain.sports import Sport
 from entrypoints.web.players import known_names
 from entrypoints.web.problems import problem

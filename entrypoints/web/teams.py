@@ -21,7 +21,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from domain.player_stats import TOP_SCORER_STAT, SeasonLine, leader_rows, ranked
+from domain.player_stats import TOP_SCORER_STAT
+from domain.season_lines import SeasonLine, leader_rows, ranked
 from domain.sports import Sport
 from entrypoints.web.players import known_names
 from entrypoints.web.problems import problem

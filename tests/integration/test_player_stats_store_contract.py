@@ -14,9 +14,10 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from adapters.player_stats_store import MemoryPlayerStatsStore, open_sqlite_player_stats_store
 from adapters.postgres_player_stats import open_postgres_player_stats
 from domain.events import GameEvent, Schedule
-from domain.player_stats import SeasonLine, contribution_of, game_lines
+from domain.player_stats import game_lines
 from domain.scoreboard import Scoreboard
 from domain.scorekeeper import Scorekeeper
+from domain.season_lines import SeasonLine, contribution_of
 from domain.sports import EventType, Sport
 from projections.follower import LogFollower
 from projections.player_stats import PlayerStatsGame, PlayerStatsProjection

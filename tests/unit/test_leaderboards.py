@@ -11,7 +11,8 @@ from eventsourcing.persistence import Tracking
 from adapters.early_expiration_cache import EarlyExpirationCache
 from adapters.player_stats_store import MemoryPlayerStatsStore
 from adapters.standings_store import MemoryStandingsStore
-from domain.player_stats import PlayerLine, SeasonLine
+from domain.player_stats import PlayerLine
+from domain.season_lines import SeasonLine
 from domain.sports import Sport
 from domain.standings import Table
 from entrypoints.web.leaderboards import TTL_SECONDS, Answer, Leaderboards

@@ -16,15 +16,10 @@ from hypothesis import strategies as st
 
 from adapters.player_stats_store import MemoryPlayerStatsStore
 from domain.events import GameEvent
-from domain.player_stats import (
-    SPORT_STATS,
-    PlayerLine,
-    SeasonLine,
-    assisted_types,
-    game_lines,
-)
+from domain.player_stats import SPORT_STATS, PlayerLine, assisted_types, game_lines
 from domain.scoreboard import Play, Scoreboard
 from domain.scoreboard_record import scoreboard_from_record, scoreboard_to_record
+from domain.season_lines import SeasonLine
 from domain.sports import RULES, EventType, Sport
 from tests.converted_feeds import memory_keeper, record_natives, scoreboard_of
 from tests.game_events import AWAY, HOME, GameScript

@@ -10,18 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.events import GameEvent
-from domain.player_stats import (
-    SPORT_STATS,
-    STAT_NAMES,
-    PlayerLine,
-    SeasonLine,
-    contribution_of,
-    credited,
-    game_lines,
-    leader_rows,
-    ranked,
-)
+from domain.player_stats import SPORT_STATS, STAT_NAMES, PlayerLine, credited, game_lines
 from domain.scoreboard import Scoreboard
+from domain.season_lines import SeasonLine, contribution_of, leader_rows, ranked
 from domain.sports import RULES, EventType, Sport
 from tests.game_events import AWAY, HOME, GameScript
 

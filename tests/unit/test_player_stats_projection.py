@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from adapters.player_stats_store import MemoryPlayerStatsStore
 from domain.events import Schedule
-from domain.player_stats import SeasonLine, game_lines
+from domain.player_stats import game_lines
 from domain.scorekeeper import Scorekeeper
+from domain.season_lines import SeasonLine
 from domain.sports import EventType, Sport
 from projections.follower import LogFollower
 from projections.player_stats import PlayerStatsGame, PlayerStatsProjection

@@ -16,8 +16,9 @@ from adapters.sqlite_connection import read_model_datastore
 from adapters.standings_store import SQLiteStandingsStore
 from domain.events import GameEvent
 from domain.held_notifications import GameHold
-from domain.player_stats import contribution_of, game_lines
+from domain.player_stats import game_lines
 from domain.scoreboard import Scoreboard
+from domain.season_lines import contribution_of
 from domain.sports import EventType
 from domain.standings import result_of
 from projections.notifier import NotifierGame
