@@ -240,8 +240,8 @@ def _add_near_cache(services: Services) -> None:
 def build_in_memory(settings: Settings) -> Services:
     from adapters.delivery_ledger import MemoryDeliveryLedger
     from adapters.device_registry import MemoryDeviceRegistry
+    from adapters.memory_player_stats import MemoryPlayerStatsStore
     from adapters.notifier_store import MemoryNotifierStore
-    from adapters.player_stats_store import MemoryPlayerStatsStore
     from adapters.standings_store import MemoryStandingsStore
 
     scorekeeper = Scorekeeper(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})

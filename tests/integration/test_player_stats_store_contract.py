@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
-from adapters.player_stats_store import MemoryPlayerStatsStore, open_sqlite_player_stats_store
+from adapters.memory_player_stats import MemoryPlayerStatsStore
+from adapters.player_stats_store import open_sqlite_player_stats_store
 from adapters.postgres_player_stats import open_postgres_player_stats
 from domain.events import GameEvent, Schedule
 from domain.player_stats import game_lines

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.game_state_view import MemoryGameStateView
-from adapters.player_stats_store import MemoryPlayerStatsStore
+from adapters.memory_player_stats import MemoryPlayerStatsStore
 from adapters.standings_store import MemoryStandingsStore
 from domain.events import GameEvent, Schedule
 from domain.scoreboard import Play, Scoreboard

@@ -11,7 +11,7 @@ from collections.abc import Collection
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.player_stats_store import MemoryPlayerStatsStore
+from adapters.memory_player_stats import MemoryPlayerStatsStore
 from adapters.standings_store import MemoryStandingsStore
 from domain.events import GameEvent
 from projections.board_fold import FoldedGroup

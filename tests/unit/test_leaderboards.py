@@ -9,7 +9,7 @@ import json
 from eventsourcing.persistence import Tracking
 
 from adapters.early_expiration_cache import EarlyExpirationCache
-from adapters.player_stats_store import MemoryPlayerStatsStore
+from adapters.memory_player_stats import MemoryPlayerStatsStore
 from adapters.standings_store import MemoryStandingsStore
 from domain.player_stats import PlayerLine
 from domain.season_lines import SeasonLine

@@ -14,7 +14,7 @@ from eventsourcing.persistence import Tracking
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.player_stats_store import MemoryPlayerStatsStore
+from adapters.memory_player_stats import MemoryPlayerStatsStore
 from domain.events import GameEvent
 from domain.player_stats import SPORT_STATS, PlayerLine, assisted_types, game_lines
 from domain.scoreboard import Play, Scoreboard

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from adapters.memory_player_stats import MemoryPlayerStatsStore
 from adapters.native_format import NativeFormatError, parse
-from adapters.player_stats_store import MemoryPlayerStatsStore
 from domain.events import Correction, GameEvent, Schedule
 from domain.scoreboard import Play, Scoreboard
 from domain.scoreboard_record import scoreboard_from_record, scoreboard_json, scoreboard_to_record

@@ -12,7 +12,7 @@ from eventsourcing.persistence import Tracking
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.player_stats_store import MemoryPlayerStatsStore
+from adapters.memory_player_stats import MemoryPlayerStatsStore
 from domain.events import Schedule
 from domain.player_stats import game_lines
 from domain.scorekeeper import Scorekeeper
