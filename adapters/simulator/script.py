@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,8 +29,11 @@ def write_script(
     entries: list[Entry],
     duration: float,
     kickoff: datetime | None,
+    names: Mapping[str, str] | None = None,
 ) -> list[ScriptedEvent]:
-    """Order the timeline, scale it into demo time and write native event JSON."""
+    """Order the timeline, scale it into demo time and write native event JSON; an
+    event's player gets their ``player_name`` from ``names`` (player id -> name)."""
+    names = names or {}
     entries = sorted(entries, key=lambda e: (e.t, e.order))
     final = entries[-1]
     assert final.event_type == EventType.GAME_FINAL and final.t > 0
@@ -60,6 +64,9 @@ def write_script(
             "created_at": stamp(at),
             "references_event_id": entry.target.event_id if entry.target else None,
         }
+        name = names.get(entry.player_id) if entry.player_id is not None else None
+        if name is not None:
+            event["player_name"] = name
         if entry.schedule is not None:
             event["schedule"] = {**entry.schedule, "start_time": stamp(started)}
         script.append(ScriptedEvent(at=at, event=event))

@@ -74,7 +74,8 @@ def simulate_game(
         DEMO_SEASON,
         duration,
     )
-    return write_script(sport, game_id, game.play(), duration, kickoff)
+    names = {p.player_id: p.name for side in (game.home, game.away) for p in side.team.players}
+    return write_script(sport, game_id, game.play(), duration, kickoff, names)
 
 
 def demo_slate(

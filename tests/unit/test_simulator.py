@@ -176,6 +176,9 @@ def test_script_shape(sport: Sport, seed: int, duration: float) -> None:
     assert json.loads(json.dumps(events)) == events
     for e in events:
         extra = {"schedule"} if e["event_type"] == EventType.GAME_SCHEDULED.value else set()
+        if e["player_id"] is not None:  # every simulated player has a name
+            extra.add("player_name")
+            assert e["player_name"].strip()
         assert set(e) == NATIVE_KEYS | extra
         assert e["game_id"] == game_id and e["sport"] == sport.value
         assert e["created_at"] is None
