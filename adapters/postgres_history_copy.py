@@ -23,12 +23,14 @@ IntegrityError and writes nothing; a row already stored makes the whole save fai
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import msgspec
 from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL, Identifier
 
 from adapters.postgres_history import COLUMNS, PostgresHistory
+from adapters.postgres_history_fill import PostgresHistoryFill, history_fill
 from projections.history import HistoryRow
 
 ROWS_PER_WRITE = 5_000  # lines handed to the connection at once
@@ -79,7 +81,17 @@ def copy_text(rows: Sequence[HistoryRow]) -> Iterator[str]:
 
 
 class ShadowPostgresHistory(PostgresHistory):
-    """PostgresHistory whose :meth:`save` appends by COPY (fresh tables only)."""
+    """PostgresHistory whose :meth:`save` appends by COPY (fresh tables only), and
+    whose rows the server can fill from the log itself (:meth:`log_fill`)."""
+
+    _fill: tuple[Any, PostgresHistoryFill | None] | None = None  # (recorder, its fill)
+
+    def log_fill(self, recorder: Any, mapper: Any, upstream: str) -> PostgresHistoryFill | None:
+        """The fill of these tables from the recorder's log by the server
+        (adapters/postgres_history_fill.py), None where it would not be exact."""
+        if self._fill is None or self._fill[0] is not recorder:
+            self._fill = (recorder, history_fill(self, recorder, mapper, upstream))
+        return self._fill[1]
 
     def save(self, rows: Sequence[HistoryRow], tracking: Tracking) -> None:
         copy = SQL("COPY {}.{} (" + COLUMNS + ") FROM STDIN").format(

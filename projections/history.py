@@ -8,6 +8,11 @@ tracking position in the same transaction and ignores a row it already holds);
 a row is a pure function of the stored event, so rebuilding from the log gives
 the same rows; events of other aggregates (provider aliases) are skipped, but
 their notifications still advance the position.
+
+A store may also offer its rows filled by the database itself from the log
+(``log_fill``, projections/log_fills.py: the rows this projection would fold, e.g.
+adapters/postgres_history_fill.py); :meth:`HistoryProjection.log_fill` passes it on to
+the rebuild's replay, which then leaves this projection out of its Python fold.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from eventsourcing.persistence import Tracking
 from domain.scoreboard import Scoreboard
 from domain.scorekeeper import RecordedEvent
 from projections.board_fold import fold_together
+from projections.log_fills import LogFill
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,13 @@ class HistoryProjection:
         """Turn (domain event, notification id) pairs into rows; save them and the
         last id at once. Returns the rows saved (nothing for an empty batch)."""
         return list(fold_together([self], batch)[0])
+
+    def log_fill(self, recorder: Any, mapper: Any) -> LogFill | None:
+        """The store's fill of its rows from this event store's log, if it offers one
+        (projections/log_fills.py); None: fold in Python."""
+        offer = getattr(self.store, "log_fill", None)
+        fill: LogFill | None = offer(recorder, mapper, self.upstream) if offer else None
+        return fill
 
     def begin(self, game_ids: Collection[str]) -> _HistoryFold:
         """The fold of one batch (projections/board_fold.py): one row per event."""

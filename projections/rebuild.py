@@ -17,6 +17,11 @@ Guarantees:
   them (projections/log_pages.py ``notification_reader``: equal Notifications, made
   cheaper for eventsourcing's SQLite recorders); the next pages are read while one is
   folded (in a thread, projections/log_pages.py: the same pages in the same order).
+  A projection that offers a fill by the database itself (projections/log_fills.py:
+  what folding would write, e.g. the PostgreSQL history) is left out of the Python
+  fold and filled from its position to its stop meanwhile, in a thread of its own
+  (in the caller's when nothing else is replayed); its error is raised by the replay,
+  and an error of the fold stops it after the part it is writing.
   Projections of games at the same position, fed the same part of a page, fold it together
   (projections/board_fold.py: each GameEvent built once, one board per game folded
   once for all), which presumes that projections at the same
@@ -53,6 +58,7 @@ from typing import Any, Protocol
 from domain.scorekeeper import Scorekeeper
 from projections.board_fold import FoldingProjection, Recorded, fold_together, game_events
 from projections.follower import Projection
+from projections.log_fills import filling, log_fills
 from projections.log_pages import notification_reader, pages_ahead
 from projections.read_model_comparison import Comparison, RebuildError, Row, compare
 from projections.stored_event_decoding import StoredEventDecoder
@@ -128,28 +134,42 @@ def replay(
     """Feed each projection the notifications after its own position up to its
     ``stop`` (inclusive; one for all, or one each), page by page, reading and decoding
     each page once for all, the next ``read_ahead`` pages read in a thread meanwhile
-    (projections/log_pages.py); the position reached (the lowest of the projections')."""
+    (projections/log_pages.py), projections the database fills (projections/log_fills.py)
+    filled meanwhile; the position reached (the lowest of the projections')."""
     group = [projections] if not isinstance(projections, Sequence) else list(projections)
     stops = [stop] * len(group) if isinstance(stop, int) else list(stop)
     recorder, decode = keeper.recorder, StoredEventDecoder(keeper.mapper).decode
+    fills = log_fills(group, recorder, keeper.mapper)
     positions = [p.position() for p in group]
     position, last = min(positions), max(stops)
     progress(position, last)
     if position >= last:
         return position
 
-    read = notification_reader(recorder, batch_size, last)
+    folded = [i for i in range(len(group)) if i not in fills]
+    folded_at = min((positions[i] for i in folded), default=last)
+    folded_to = max((stops[i] for i in folded), default=folded_at)
+
+    def reached(position: int) -> int:
+        filled = under_way.reached()
+        return position if filled is None else min(position, filled)
+
+    def filled(position: int) -> None:
+        progress(min(folded_at, position), last)
+
+    read = notification_reader(recorder, batch_size, folded_to)
     with (
+        filling(fills, positions, stops, beside=bool(folded), progress=filled) as under_way,
         _collecting_each_page_only() as page_done,
         contextlib.closing(
-            pages_ahead(read, position, ahead=_ahead(recorder, read_ahead))
+            pages_ahead(read, folded_at, ahead=_ahead(recorder, read_ahead))
         ) as pages,
     ):
-        for notifications in pages:
+        for notifications in pages if folded_at < folded_to else ():
             page = [(decode(n), n.id) for n in notifications]
             first, end = page[0][1], page[-1][1]
             parts: dict[tuple[int, int], list[int]] = {}  # (after, upto) -> projections
-            for index in range(len(group)):
+            for index in folded:
                 after, upto = positions[index], min(stops[index], end)
                 if after < end and upto >= first:
                     parts.setdefault((after, upto), []).append(index)
@@ -162,11 +182,13 @@ def replay(
                     _process(group, indexes, part, shared)
                     for index in indexes:
                         positions[index] = part[-1][1]
-            position = end
+            folded_at = end
             page_done()
-            progress(position, last)
-            if position >= last:
+            progress(reached(end), last)
+            if end >= folded_to:
                 break
+    for index, filled_to in under_way.positions.items():
+        positions[index] = filled_to
     return min(positions)
 
 

@@ -49,6 +49,7 @@ from domain.season_lines import SeasonLine
 from domain.standings import Table
 from projections.game_state import GameStateView
 from projections.history import HistoryRow, HistoryStore
+from projections.log_fills import FlushedFirst, LogFill
 from projections.player_stats import PlayerStatsGame, PlayerStatsStore
 from projections.standings import StandingsGame, StandingsStore
 from projections.write_behind_thread import WRITER
@@ -391,6 +392,20 @@ class BufferedHistoryStore(_Buffer):
     def _take(self) -> Callable[[Tracking], None]:
         rows, self._rows = self._rows, []
         return lambda tracking: self.store.save(rows, tracking)
+
+    def log_fill(self, recorder: Any, mapper: Any, upstream: str) -> LogFill | None:
+        """The store's fill from the log (projections/log_fills.py), if it offers one:
+        what is buffered is flushed first, and the fill's position becomes the
+        buffer's (nothing left to flush at it)."""
+        offer = getattr(self.store, "log_fill", None)
+        fill: LogFill | None = offer(recorder, mapper, upstream) if offer else None
+        return FlushedFirst(fill, self.flush, self._filled(upstream)) if fill else None
+
+    def _filled(self, upstream: str) -> Callable[[int], None]:
+        def filled(position: int) -> None:
+            self.tracking, self.flushed_at = Tracking(upstream, position), position
+
+        return filled
 
 
 if TYPE_CHECKING:  # each buffer is its store's Protocol (mypy checks these)
