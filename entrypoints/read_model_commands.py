@@ -43,18 +43,18 @@ from adapters.standings_store import SQLiteStandingsStore, open_sqlite_standings
 from domain.scoreboard_record import records_shared
 from domain.scorekeeper import Scorekeeper
 from entrypoints.settings import Settings
+from projections.buffered_stores import (
+    BufferedGameStateView,
+    BufferedHistoryStore,
+    BufferedPlayerStatsStore,
+    BufferedStandingsStore,
+)
 from projections.game_state import GameStateProjection
 from projections.history import HistoryProjection
 from projections.player_stats import PlayerStatsProjection
 from projections.rebuild import RebuildError, rebuild_all
 from projections.rebuild import audit as audit_model
 from projections.standings import StandingsProjection
-from projections.write_behind import (
-    BufferedGameStateView,
-    BufferedHistoryStore,
-    BufferedPlayerStatsStore,
-    BufferedStandingsStore,
-)
 
 GAME_STATES = ("status", "version")
 HISTORY = ("sequence_number", "event_id", "event_type", "team_id", "player_id", "period")

@@ -1,4 +1,6 @@
-"""Write-behind buffers in front of a shadow read model while it is rebuilt.
+"""Write-behind buffers in front of a shadow read model while it is rebuilt: the
+mechanism (:class:`WriteBehindBuffer`, :class:`PendingWrites`); each model's buffer is
+in projections/buffered_stores.py.
 
 A rebuild replays the whole log into a fresh copy that nothing else reads or writes
 until it is swapped in. Saving each page of notifications as it is folded would read
@@ -38,20 +40,12 @@ Not for live read models: another writer's changes would go unseen.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from eventsourcing.persistence import IntegrityError, Tracking
 
-from domain.scoreboard import Scoreboard
-from domain.season_lines import SeasonLine
-from domain.standings import Table
-from projections.game_state import GameStateView
-from projections.history import HistoryRow, HistoryStore
-from projections.log_fills import FlushedFirst, LogFill
-from projections.player_stats import PlayerStatsGame, PlayerStatsStore
-from projections.standings import StandingsGame, StandingsStore
 from projections.write_behind_thread import WRITER
 
 FLUSH_EVERY = 250_000  # notifications between writes to the store
@@ -76,7 +70,7 @@ class ShadowBuffer(Protocol):
         ...
 
 
-class _Cache(Generic[K, V]):
+class PendingWrites(Generic[K, V]):
     """Last saved values by key (None: known absent), and the keys saved since the
     flush; ``complete``: every stored key is in ``known`` (a fresh store, until the
     first drop)."""
@@ -110,7 +104,7 @@ class _Cache(Generic[K, V]):
         return written
 
 
-class _Buffer:
+class WriteBehindBuffer:
     """Position bookkeeping and the writing of flushes, shared by the buffers."""
 
     def __init__(
@@ -197,227 +191,3 @@ class _Buffer:
     def done(self) -> None:
         assert self.tracking is not None
         self.flushed_at = self.tracking.notification_id
-
-
-class BufferedGameStateView(_Buffer):
-    """A GameStateView buffered in memory (see the module docstring)."""
-
-    def __init__(
-        self,
-        view: Any,
-        *,
-        flush_every: int = FLUSH_EVERY,
-        max_cached: int = MAX_CACHED,
-        fresh: bool = False,
-        background: bool = False,
-    ) -> None:
-        super().__init__(view, flush_every, max_cached, fresh, background)
-        self.view: GameStateView = view
-        self._boards: _Cache[str, Scoreboard] = _Cache(fresh)
-
-    def save(self, boards: Mapping[str, Scoreboard], tracking: Tracking) -> None:
-        self.check(tracking)
-        for game_id, board in boards.items():
-            self._boards.put(game_id, board)
-        if self.due():
-            self._flush(behind=True)
-
-    def board(self, game_id: str) -> Scoreboard | None:
-        found = self._boards.get(game_id, lambda: self._settled(self.view.board, game_id))
-        return found.copy() if found is not None else None
-
-    def boards(self, game_ids: Collection[str]) -> dict[str, Scoreboard]:
-        unknown = self._boards.unknown(game_ids)
-        if unknown:
-            stored = self._settled(self.view.boards, unknown)
-            for game_id in unknown:
-                self._boards.known[game_id] = stored.get(game_id)
-        found = {g: self._boards.known[g] for g in game_ids}
-        return {g: board.copy() for g, board in found.items() if board is not None}
-
-    def state(self, game_id: str) -> dict[str, Any] | None:
-        board = self.board(game_id)
-        return board.public() if board is not None else None
-
-    def states(self, status: str | None = None) -> list[dict[str, Any]]:
-        self.flush()
-        return self.view.states(status)
-
-    def _take(self) -> Callable[[Tracking], None]:
-        boards = self._boards.flushed(self.max_cached)
-        return lambda tracking: self.view.save(boards, tracking)
-
-
-class BufferedStandingsStore(_Buffer):
-    """A StandingsStore buffered in memory (see the module docstring)."""
-
-    def __init__(
-        self,
-        store: Any,
-        *,
-        flush_every: int = FLUSH_EVERY,
-        max_cached: int = MAX_CACHED,
-        fresh: bool = False,
-        background: bool = False,
-    ) -> None:
-        super().__init__(store, flush_every, max_cached, fresh, background)
-        self.store: StandingsStore = store
-        self._games: _Cache[str, StandingsGame] = _Cache(fresh)
-        self._tables: _Cache[tuple[str, str], Table] = _Cache(fresh)
-
-    def save(
-        self, games: Mapping[str, StandingsGame], tables: Sequence[Table], tracking: Tracking
-    ) -> None:
-        self.check(tracking)
-        for game_id, game in games.items():
-            self._games.put(game_id, game)
-        for table in tables:
-            self._tables.put((table.league, table.season), table)
-        if self.due():
-            self._flush(behind=True)
-
-    def game(self, game_id: str) -> StandingsGame | None:
-        found = self._games.get(game_id, lambda: self._settled(self.store.game, game_id))
-        return StandingsGame(found.board.copy(), found.counted) if found is not None else None
-
-    def table(self, league: str, season: str) -> Table | None:
-        key = (league, season)
-        return self._tables.get(key, lambda: self._settled(self.store.table, *key))
-
-    def standings(self, league: str, season: str) -> dict[str, Any] | None:
-        self.flush()
-        return self.store.standings(league, season)
-
-    def _take(self) -> Callable[[Tracking], None]:
-        games = self._games.flushed(self.max_cached)
-        tables = list(self._tables.flushed(self.max_cached).values())
-        return lambda tracking: self.store.save(games, tables, tracking)
-
-
-class BufferedPlayerStatsStore(_Buffer):
-    """A PlayerStatsStore buffered in memory (see the module docstring); a season line
-    saved with no games is gone, as the store deletes it."""
-
-    def __init__(
-        self,
-        store: Any,
-        *,
-        flush_every: int = FLUSH_EVERY,
-        max_cached: int = MAX_CACHED,
-        fresh: bool = False,
-        background: bool = False,
-    ) -> None:
-        super().__init__(store, flush_every, max_cached, fresh, background)
-        self.store: PlayerStatsStore = store
-        self._games: _Cache[str, PlayerStatsGame] = _Cache(fresh)
-        self._seasons: _Cache[tuple[str, str, str], SeasonLine] = _Cache(fresh)
-        self._names: dict[str, str] = {}  # saved since the last flush, the latest each
-
-    def save(
-        self,
-        games: Mapping[str, PlayerStatsGame],
-        seasons: Sequence[SeasonLine],
-        tracking: Tracking,
-        *,
-        names: Mapping[str, str] | None = None,
-    ) -> None:
-        self.check(tracking)
-        if names:
-            self._names.update(names)
-        for game_id, game in games.items():
-            self._games.put(game_id, game)
-        for line in seasons:
-            self._seasons.put(line.key, line)
-        if self.due():
-            self._flush(behind=True)
-
-    def game(self, game_id: str) -> PlayerStatsGame | None:
-        found = self._games.get(game_id, lambda: self._settled(self.store.game, game_id))
-        if found is None:
-            return None
-        return PlayerStatsGame(found.board.copy(), dict(found.lines), found.counted)
-
-    def season_line(self, league: str, season: str, player_id: str) -> SeasonLine | None:
-        key = (league, season, player_id)
-        found = self._seasons.get(key, lambda: self._settled(self.store.season_line, *key))
-        return found if found is not None and found.games else None
-
-    def player(self, player_id: str, season: str | None = None) -> dict[str, Any] | None:
-        self.flush()
-        return self.store.player(player_id, season)
-
-    def player_names(self, player_ids: Collection[str]) -> dict[str, str]:
-        self.flush()
-        return self.store.player_names(player_ids)
-
-    def leaders(
-        self, league: str, season: str, stat: str, limit: int
-    ) -> list[tuple[str, str | None, int]]:
-        self.flush()
-        return self.store.leaders(league, season, stat, limit)
-
-    def team_players(self, team_id: str) -> list[SeasonLine]:
-        self.flush()
-        return self.store.team_players(team_id)
-
-    def _take(self) -> Callable[[Tracking], None]:
-        games = self._games.flushed(self.max_cached)
-        seasons = list(self._seasons.flushed(self.max_cached).values())
-        names, self._names = self._names, {}
-        return lambda tracking: self.store.save(games, seasons, tracking, names=names)
-
-
-class BufferedHistoryStore(_Buffer):
-    """A HistoryStore buffered in memory: rows are appended, written at each flush."""
-
-    def __init__(
-        self,
-        store: Any,
-        *,
-        flush_every: int = 50_000,
-        max_cached: int = MAX_CACHED,
-        fresh: bool = False,
-        background: bool = False,
-    ) -> None:
-        super().__init__(store, flush_every, max_cached, fresh, background)
-        self.store: HistoryStore = store
-        self._rows: list[HistoryRow] = []
-
-    def save(self, rows: Sequence[HistoryRow], tracking: Tracking) -> None:
-        self.check(tracking)
-        self._rows.extend(rows)
-        if self.due():
-            self._flush(behind=True)
-
-    def _take(self) -> Callable[[Tracking], None]:
-        rows, self._rows = self._rows, []
-        return lambda tracking: self.store.save(rows, tracking)
-
-    def log_fill(self, recorder: Any, mapper: Any, upstream: str) -> LogFill | None:
-        """The store's fill from the log (projections/log_fills.py), if it offers one:
-        what is buffered is flushed first, and the fill's position becomes the
-        buffer's (nothing left to flush at it)."""
-        offer = getattr(self.store, "log_fill", None)
-        fill: LogFill | None = offer(recorder, mapper, upstream) if offer else None
-        return FlushedFirst(fill, self.flush, self._filled(upstream)) if fill else None
-
-    def _filled(self, upstream: str) -> Callable[[int], None]:
-        def filled(position: int) -> None:
-            self.tracking, self.flushed_at = Tracking(upstream, position), position
-
-        return filled
-
-
-if TYPE_CHECKING:  # each buffer is its store's Protocol (mypy checks these)
-
-    def _views(buffer: BufferedGameStateView) -> GameStateView:
-        return buffer
-
-    def _standings(buffer: BufferedStandingsStore) -> StandingsStore:
-        return buffer
-
-    def _player_stats(buffer: BufferedPlayerStatsStore) -> PlayerStatsStore:
-        return buffer
-
-    def _history(buffer: BufferedHistoryStore) -> HistoryStore:
-        return buffer

@@ -28,10 +28,10 @@ from domain.game import Game
 from domain.provider_aliases import ProviderAliases
 from domain.scorekeeper import Scorekeeper, recorded_event
 from domain.sports import EventType, Sport
+from projections.buffered_stores import BufferedHistoryStore
 from projections.history import HistoryProjection, history_row
 from projections.rebuild import replay
 from projections.stored_event_decoding import StoredEventDecoder
-from projections.write_behind import BufferedHistoryStore
 
 words = st.text(
     st.characters(exclude_characters="\x00", exclude_categories=["Cs"]), max_size=10

@@ -24,9 +24,9 @@ from domain.events import GameEvent
 from domain.scorekeeper import Scorekeeper
 from domain.sports import Sport
 from entrypoints.read_model_commands import SQLITE_READ_MODELS
+from projections.buffered_stores import BufferedGameStateView
 from projections.read_model_comparison import Row
 from projections.rebuild import replay
-from projections.write_behind import BufferedGameStateView
 
 
 @pytest.fixture(scope="module")
