@@ -3,7 +3,7 @@
 A projection may offer a :class:`LogFill` for a given event store (``log_fill(recorder,
 mapper)``; None when it cannot be exact there): the database writes what folding the
 notifications would write (e.g. adapters/postgres_history_fill.py), so the rebuild's
-replay (projections/rebuild.py) leaves that projection out of its Python fold and
+replay (projections/replay.py) leaves that projection out of its Python fold and
 runs the fill in a thread of its own meanwhile (:func:`filling`), the database doing
 the work while the fold holds the GIL.
 

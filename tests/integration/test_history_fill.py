@@ -30,7 +30,7 @@ from domain.scorekeeper import Scorekeeper, recorded_event
 from domain.sports import EventType, Sport
 from projections.buffered_stores import BufferedHistoryStore
 from projections.history import HistoryProjection, history_row
-from projections.rebuild import replay
+from projections.replay import replay
 from projections.stored_event_decoding import StoredEventDecoder
 
 words = st.text(

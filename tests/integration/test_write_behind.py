@@ -26,7 +26,7 @@ from domain.sports import Sport
 from entrypoints.read_model_commands import SQLITE_READ_MODELS
 from projections.buffered_stores import BufferedGameStateView
 from projections.read_model_comparison import Row
-from projections.rebuild import replay
+from projections.replay import replay
 
 
 @pytest.fixture(scope="module")

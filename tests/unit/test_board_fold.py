@@ -26,7 +26,7 @@ from projections.board_fold import fold_together, game_events
 from projections.follower import LogFollower
 from projections.game_state import GameStateProjection
 from projections.player_stats import PlayerStatsProjection
-from projections.rebuild import replay
+from projections.replay import replay
 from projections.standings import StandingsProjection
 from tests.game_events import AWAY, HOME, GameScript
 

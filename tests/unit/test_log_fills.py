@@ -1,5 +1,5 @@
 """Projections filled from the log beside the replay's fold (projections/log_fills.py,
-projections/rebuild.py ``replay``): for any log, stops and page size, a filled
+projections/replay.py ``replay``): for any log, stops and page size, a filled
 projection is filled exactly from its position to the last notification at or below
 its stop, the folded ones get what they would get alone, progress ends at the
 position reached; a fill's error is raised, and a fold's error stops the fill."""
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from domain.scorekeeper import Scorekeeper
 from domain.sports import EventType
 from projections.log_fills import filling
-from projections.rebuild import replay
+from projections.replay import replay
 from tests.game_events import GameScript
 
 
