@@ -52,11 +52,20 @@ def wait_reachable(host: str, port: int, what: str, seconds: float = 30) -> None
     raise RuntimeError(f"{what} did not come up on {host}:{port} in {seconds:.0f} s")
 
 
+_HANDED_OUT: set[int] = set()  # every port free_port gave this process
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+    """A free loopback port never given to this process before (the kernel may hand a
+    just-closed port out again: two services asked for in a row would collide)."""
+    for _ in range(100):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port: int = s.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
+    raise RuntimeError("no loopback port not handed out before")
 
 
 def process_cpu_seconds(pid: int) -> float:

@@ -45,11 +45,21 @@ def wait_reachable(host: str, port: int, what: str, seconds: float = 30) -> None
     raise ServiceUnavailable(f"{what} did not come up on {host}:{port} in {seconds:.0f} s")
 
 
+_HANDED_OUT: set[int] = set()  # every port free_port gave this process
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+    """A free loopback port for a server the test starts, never one this process was
+    given before: the kernel may hand a just-closed port out again, and two members of a
+    fleet asked for in a row then collide (one fails to bind, uvicorn exits with 3)."""
+    for _ in range(100):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port: int = s.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
+    raise ServiceUnavailable("no loopback port not handed out before")
 
 
 def free_port_run(count: int) -> int:
