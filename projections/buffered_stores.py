@@ -15,7 +15,7 @@ from domain.season_lines import SeasonLine
 from domain.standings import Table
 from projections.game_state import GameStateView
 from projections.history import HistoryRow, HistoryStore
-from projections.log_fills import FlushedFirst, LogFill
+from projections.log_fills import FlushedFirst, LogFill, store_fill
 from projections.player_stats import PlayerStatsGame, PlayerStatsStore
 from projections.standings import StandingsGame, StandingsStore
 from projections.write_behind import FLUSH_EVERY, MAX_CACHED, PendingWrites, WriteBehindBuffer
@@ -219,8 +219,7 @@ class BufferedHistoryStore(WriteBehindBuffer):
         """The store's fill from the log (projections/log_fills.py), if it offers one:
         what is buffered is flushed first, and the fill's position becomes the
         buffer's (nothing left to flush at it)."""
-        offer = getattr(self.store, "log_fill", None)
-        fill: LogFill | None = offer(recorder, mapper, upstream) if offer else None
+        fill = store_fill(self.store, recorder, mapper, upstream)
         return FlushedFirst(fill, self.flush, self._filled(upstream)) if fill else None
 
     def _filled(self, upstream: str) -> Callable[[int], None]:

@@ -27,7 +27,7 @@ from eventsourcing.persistence import Tracking
 from domain.scoreboard import Scoreboard
 from domain.scorekeeper import RecordedEvent
 from projections.board_fold import fold_together
-from projections.log_fills import LogFill
+from projections.log_fills import LogFill, store_fill
 
 
 @dataclass(frozen=True)
@@ -100,9 +100,7 @@ class HistoryProjection:
     def log_fill(self, recorder: Any, mapper: Any) -> LogFill | None:
         """The store's fill of its rows from this event store's log, if it offers one
         (projections/log_fills.py); None: fold in Python."""
-        offer = getattr(self.store, "log_fill", None)
-        fill: LogFill | None = offer(recorder, mapper, self.upstream) if offer else None
-        return fill
+        return store_fill(self.store, recorder, mapper, self.upstream)
 
     def begin(self, game_ids: Collection[str]) -> _HistoryFold:
         """The fold of one batch (projections/board_fold.py): one row per event."""

@@ -36,6 +36,14 @@ class LogFill(Protocol):
         ...
 
 
+def store_fill(store: Any, recorder: Any, mapper: Any, upstream: str) -> LogFill | None:
+    """The fill a projection's store offers (its ``log_fill(recorder, mapper,
+    upstream)``) for this event store; None when it offers none or cannot be exact."""
+    offer = getattr(store, "log_fill", None)
+    fill: LogFill | None = offer(recorder, mapper, upstream) if offer is not None else None
+    return fill
+
+
 def log_fills(projections: Sequence[Any], recorder: Any, mapper: Any) -> dict[int, LogFill]:
     """The fills the projections offer for this event store, by index."""
     found: dict[int, LogFill] = {}
