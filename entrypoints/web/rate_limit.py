@@ -54,7 +54,7 @@ class RateLimits:
         return (1 - bucket.tokens) / self.rate
 
     def held(self) -> int:
-        """How many buckets are held (for tests and metrics)."""
+        """How many buckets are held (the memory bound's measure)."""
         return len(self._buckets)
 
     def _forget_full(self, now: float) -> None:
