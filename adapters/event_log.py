@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
+from adapters.sqlite_checkpoints import WalCheckpoints
 from adapters.sqlite_connection import SQLiteConnection
 from domain.ports import Assigned, LogRecord, Positioned, Revoked
 
@@ -83,9 +84,16 @@ class SQLiteEventLog:
 
     TAIL_KEPT = 10_000
 
-    def __init__(self, path: Path | str, *, name: str = "ingest-log") -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        name: str = "ingest-log",
+        checkpoints: WalCheckpoints | None = None,
+    ) -> None:
+        """``checkpoints``: they checkpoint the file, its commits never do."""
         self.name = name
-        self._db = SQLiteConnection(path)
+        self._db = SQLiteConnection(path, checkpoints=checkpoints)
         with self._db.transaction() as c:
             c.execute(
                 "CREATE TABLE IF NOT EXISTS event_log ("

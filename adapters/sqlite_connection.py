@@ -10,8 +10,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from eventsourcing.sqlite import SQLiteConnection as EventsourcingConnection
-from eventsourcing.sqlite import SQLiteConnectionPool, SQLiteDatastore
+from eventsourcing.sqlite import SQLiteDatastore
+
+from adapters.sqlite_checkpoints import AUTOMATIC_CHECKPOINTS_OFF, WalCheckpoints, tune_datastore
 
 
 class SQLiteConnection:
@@ -21,7 +22,8 @@ class SQLiteConnection:
     lets ingestion answer 202 only once events are durable.
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, checkpoints: WalCheckpoints | None = None) -> None:
+        """``checkpoints``: they checkpoint this file, its commits never do."""
         self.path = str(path)
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(
@@ -29,6 +31,9 @@ class SQLiteConnection:
         )
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
+        if checkpoints is not None:
+            self._conn.execute(AUTOMATIC_CHECKPOINTS_OFF)
+            checkpoints.add(self.path)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Cursor]:
@@ -72,16 +77,7 @@ def rows_in(cursor: Cursor, query: str, keys: Sequence[Any]) -> Iterator[Any]:
         yield from cursor.fetchall()
 
 
-class _NormalSyncPool(SQLiteConnectionPool):
-    """eventsourcing's pool, each connection at ``synchronous=NORMAL``."""
-
-    def _create_connection(self) -> EventsourcingConnection:
-        connection = super()._create_connection()
-        connection._sqlite_conn.execute("PRAGMA synchronous=NORMAL")
-        return connection
-
-
-def read_model_datastore(path: str) -> SQLiteDatastore:
+def read_model_datastore(path: str, checkpoints: WalCheckpoints | None = None) -> SQLiteDatastore:
     """An eventsourcing SQLite datastore for a read model, at ``synchronous=NORMAL``.
 
     In WAL mode a commit is then atomic and ordered but not flushed to the disk (the
@@ -89,9 +85,7 @@ def read_model_datastore(path: str) -> SQLiteDatastore:
     whole, the tracked position with its writes, so the follower folds them again
     from the event store (which stays ``synchronous=FULL``). A process crash loses
     nothing. Only for what can be rebuilt from the store and publishes nothing that
-    must not be repeated.
+    must not be repeated. With ``checkpoints``, they checkpoint the file, its commits
+    never do.
     """
-    datastore = SQLiteDatastore(path)
-    datastore.pool.close()
-    datastore.pool = _NormalSyncPool(db_name=path)
-    return datastore
+    return tune_datastore(SQLiteDatastore(path), ["PRAGMA synchronous=NORMAL"], checkpoints)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from eventsourcing.sqlite import SQLiteDatastore
+
 from adapters.event_log import MemoryEventLog, SQLiteEventLog
 from adapters.game_state_view import MemoryGameStateView, SQLiteGameStateView
 from adapters.memory_broker import MemoryBroker
 from adapters.memory_state_cache import MemoryStateCache
 from adapters.rejected_store import MemoryRejectedStore, SQLiteRejectedStore
+from adapters.sqlite_checkpoints import WalCheckpoints, tune_datastore
 from adapters.sqlite_connection import read_model_datastore
 from domain.notification_ports import DeviceRegistry
 from domain.ports import Broker, EventLog, RejectedStore, StateCache
@@ -31,6 +34,7 @@ def build(settings: Settings) -> Services:
     if not (settings.database_url and settings.kafka_bootstrap):
         data_dir.mkdir(parents=True, exist_ok=True)
     writer_lock = None
+    checkpoints = None  # the embedded files' checkpoints, off their commits
     if settings.database_url:
         from adapters.postgres_advisory_lock import AdvisoryLock
         from adapters.postgres_game_state_view import PostgresGameStateView
@@ -63,8 +67,10 @@ def build(settings: Settings) -> Services:
                 **scorekeeper_env(settings),
             }
         )
+        checkpoints = WalCheckpoints()
+        _store_checkpointed(scorekeeper, checkpoints)
         rejected = SQLiteRejectedStore(data_dir / "rejected.sqlite")
-        view, standings, player_stats = _sqlite_read_models(data_dir)
+        view, standings, player_stats = _sqlite_read_models(data_dir, checkpoints)
     event_log: EventLog
     if settings.kafka_bootstrap:
         from adapters.kafka_event_log import KafkaEventLog
@@ -78,7 +84,9 @@ def build(settings: Settings) -> Services:
             fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         )
     else:
-        event_log = SQLiteEventLog(data_dir / "ingest.sqlite")
+        if checkpoints is None:
+            checkpoints = WalCheckpoints()
+        event_log = SQLiteEventLog(data_dir / "ingest.sqlite", checkpoints=checkpoints)
     broker: Broker
     cache: StateCache
     if settings.redis_url:
@@ -91,6 +99,8 @@ def build(settings: Settings) -> Services:
         broker, cache = MemoryBroker(), MemoryStateCache()
     services = wire(settings, scorekeeper, event_log, rejected, view, broker, cache)
     services.writer_lock = writer_lock
+    if checkpoints is not None:
+        services.checkpoints = checkpoints.start()
     if settings.role in DEVICE_ROLES:
         services.devices = _device_registry(settings)
         services.notifications = build_notifications(settings, scorekeeper, services.devices)
@@ -117,21 +127,32 @@ def build(settings: Settings) -> Services:
     return services
 
 
+def _store_checkpointed(scorekeeper: Scorekeeper, checkpoints: WalCheckpoints) -> None:
+    """The embedded event store's file checkpointed by ``checkpoints``, not by the
+    recorder's commits (on the fans' path)."""
+    datastore = getattr(scorekeeper.factory, "datastore", None)
+    if isinstance(datastore, SQLiteDatastore):
+        tune_datastore(datastore, [], checkpoints)
+
+
 def _sqlite_read_models(
-    data_dir: Path,
+    data_dir: Path, checkpoints: WalCheckpoints
 ) -> tuple[GameStateView, StandingsStore, PlayerStatsStore]:
     """The embedded read models, each in its file at ``synchronous=NORMAL``: they are
     rebuilt from the event store, their positions saved with their writes (see
-    ``read_model_datastore``), so none waits for the disk on every batch."""
+    ``read_model_datastore``), so none waits for the disk on every batch; their files
+    are checkpointed by ``checkpoints``, never by a follower's commit."""
     from adapters.player_stats_store import SQLitePlayerStatsStore
     from adapters.standings_store import SQLiteStandingsStore
 
-    view = SQLiteGameStateView(read_model_datastore(str(data_dir / "views.sqlite")))
+    view = SQLiteGameStateView(read_model_datastore(str(data_dir / "views.sqlite"), checkpoints))
     view.create_table()
-    standings = SQLiteStandingsStore(read_model_datastore(str(data_dir / "standings.sqlite")))
+    standings = SQLiteStandingsStore(
+        read_model_datastore(str(data_dir / "standings.sqlite"), checkpoints)
+    )
     standings.create_table()
     player_stats = SQLitePlayerStatsStore(
-        read_model_datastore(str(data_dir / "player_stats.sqlite"))
+        read_model_datastore(str(data_dir / "player_stats.sqlite"), checkpoints)
     )
     player_stats.create_table()
     return view, standings, player_stats

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from adapters.sqlite_checkpoints import WalCheckpoints
 from domain.events import Verdict
 from domain.feed_monitor import FeedMonitor
 from domain.ingestion import Ingestion
@@ -71,6 +72,7 @@ class Services:
     devices: DeviceRegistry | None = None  # POST/GET/DELETE /devices (push notifications)
     notifications: Notifications | None = None  # the notifier, its release, the workers
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    checkpoints: WalCheckpoints | None = None  # the embedded SQLite files' WAL checkpoints
 
     async def start(self, role: str | None = None) -> None:
         """Run the workers of ``role`` (default: the settings' role)."""
@@ -198,6 +200,8 @@ class Services:
         self.event_log.close()
         self.rejected.close()
         self.scorekeeper.close()
+        if self.checkpoints is not None:
+            self.checkpoints.close()
 
 
 async def _run_read_model(follower: LogFollower, lock: Any) -> None:
