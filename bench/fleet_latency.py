@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import math
 import os
 import sys
@@ -69,6 +70,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--no-redis-peer", action="store_true")
     p.add_argument("--only-embedded", action="store_true", help="skip the fleet and peers")
     p.add_argument("--profile", type=Path, help="py-spy every service process into DIR")
+    p.add_argument(
+        "--timeline",
+        type=Path,
+        help="write each event's POST, 202 and fan receipts (monotonic seconds) to"
+        " DIR/<system>-round-N.json, to see when the slow ones were sent",
+    )
     p.add_argument("--json", action="store_true")
     return p.parse_args(argv)
 
@@ -121,6 +128,8 @@ def measure_scoreline(fleet: Fleet, games: list[LiveGame], args: Any) -> dict[st
     receipts, _ = fans.finish(grace=20)
     if push.failures:
         raise RuntimeError(f"{len(push.failures)} deliveries failed: {push.failures[0]}")
+    if args.timeline:
+        write_timeline(args.timeline / f"{label}-round-{args.round}.json", push, receipts)
     breakdown = stages(
         gateways[0], [g.game_id for g in games], push.sent, push.answered, receipts, offset
     )
@@ -136,6 +145,16 @@ def measure_scoreline(fleet: Fleet, games: list[LiveGame], args: Any) -> dict[st
         postgres_per_event=database_work,
         thread_cores=threads,
     )
+
+
+def write_timeline(path: Path, push: PacedPush, receipts: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    timeline = {
+        "sent": push.sent,
+        "answered": push.answered,
+        "receipts": {k: list(v) for k, v in receipts.items()},
+    }
+    path.write_text(json.dumps(timeline))
 
 
 THREAD_CPU = "scoreline_thread_cpu_seconds_total"
