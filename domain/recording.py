@@ -55,7 +55,13 @@ class RecordingWorker:
         on_gap: GapCallback | None = None,
         monitor: FeedMonitor | None = None,
         clock: Callable[[], float] = time.monotonic,
+        after_commit: Callable[[], object] | None = None,
     ) -> None:
+        """``after_commit``: called on the recorder's thread right after each commit
+        that recorded events, before ``on_recorded``: for a read model of the same
+        process that should follow the store without a hand-off to another thread (the
+        embedded game states). What it raises is logged, never the recording's failure:
+        the events are committed, and its follower catches up on its own."""
         self.scorekeeper = scorekeeper
         self.event_log = event_log
         self.rejected = rejected
@@ -63,6 +69,7 @@ class RecordingWorker:
         self.batch_size = batch_size
         self.on_recorded = on_recorded
         self.on_gap = on_gap
+        self.after_commit = after_commit
         self.monitor = monitor or FeedMonitor()
         self.clock = clock
         self.partitions: dict[int, PartitionState] = {}
@@ -166,6 +173,13 @@ class RecordingWorker:
             if verdict.outcome in ("conflict", "rejected"):
                 self._keep_refused(partition, verdict, event, position)
         self.scorekeeper.commit(decision, tracking)
+        if self.after_commit is not None and any(
+            v.outcome == "recorded" for v in decision.verdicts
+        ):
+            try:
+                self.after_commit()
+            except Exception:
+                log.exception("after-commit call failed; its follower will catch up")
         return decision.verdicts
 
     def _keep_refused(

@@ -16,6 +16,7 @@ import contextlib
 import logging
 import threading
 import weakref
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
@@ -125,6 +126,9 @@ class LogFollower:
         self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"follower:{projection.name}")
         self.decoded = decoded_notifications(scorekeeper)
         self.position = projection.position()
+        self._batch_lock = threading.Lock()  # one batch at a time, on whichever thread
+        self._folded: deque[list[Any]] = deque()  # folded batches' updates, to publish
+        self._publishing = asyncio.Lock()  # one publisher at a time, in folding order
 
     def resume_from_store(self) -> None:
         """Take the position the projection has stored: call it on becoming the writer
@@ -134,18 +138,33 @@ class LogFollower:
     def poke(self) -> None:
         self._wake.set()
 
+    def fold_now(self) -> int:
+        """Process one batch on the calling thread; return how many notifications it held.
+
+        For the embedded recorder, right after its commit: the game states are folded
+        on its thread instead of after a hand-off to this follower's. The batch's
+        updates are published by :meth:`run` on its next wake (poke it after), or by
+        the next :meth:`step`. Thread-safe: batches never overlap, whichever threads run
+        them, and their updates are published in the order they were folded."""
+        return self._process_batch()
+
     async def run(self) -> None:
         """Process batches for ever. After a batch that was not full, wait for a poke
         (or the poll interval) before reading again: a poke during the batch is kept,
-        so nothing recorded meanwhile waits for the poll."""
+        so nothing recorded meanwhile waits for the poll. A poke that finds batches
+        already folded (:meth:`fold_now`) publishes them and reads nothing."""
         loop = asyncio.get_running_loop()
+        folded_elsewhere = False
         while True:
-            started = loop.time()
-            await self.step()
-            if self.breather > 0:
-                await asyncio.sleep((loop.time() - started) * self.breather)
-            if self._more:
-                continue
+            if folded_elsewhere:
+                await self._publish_folded()
+            else:
+                started = loop.time()
+                await self.step()
+                if self.breather > 0:
+                    await asyncio.sleep((loop.time() - started) * self.breather)
+                if self._more:
+                    continue
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel
             # that arrives as the event fires, and shutdown would hang.
             with contextlib.suppress(TimeoutError):
@@ -153,37 +172,48 @@ class LogFollower:
                     await self._wake.wait()
             poked = self._wake.is_set()
             self._wake.clear()
-            if poked and self.linger > 0:
+            folded_elsewhere = poked and bool(self._folded) and not self._more
+            if poked and self.linger > 0 and not folded_elsewhere:
                 await asyncio.sleep(self.linger)
 
     async def step(self) -> int:
         """Process one batch; return how many notifications it held."""
         loop = asyncio.get_running_loop()
-        updates, count = await loop.run_in_executor(self._thread, self._process_batch)
-        if updates and self.publish is not None:
-            await self.publish(updates)
+        count = await loop.run_in_executor(self._thread, self._process_batch)
+        await self._publish_folded()
         return count
 
-    def _process_batch(self) -> tuple[list[Any], int]:
-        notifications = self.scorekeeper.recorder.select_notifications(
-            self.position + 1, self.batch_size
-        )
-        self._more = len(notifications) >= self.batch_size
-        if not notifications:
-            return [], 0
-        batch = self.decoded.decode(notifications)
-        try:
-            updates = self.projection.process(batch)
-        except IntegrityError:
-            # Another writer got there first (two projectors, briefly): resume after it.
-            self.position = self.projection.position()
-            self._more = True
-            log.warning(
-                "projection position moved by another writer; resuming at %s", self.position
+    async def _publish_folded(self) -> None:
+        """Publish what was folded, batch after batch, in the order they were folded."""
+        async with self._publishing:
+            while self._folded:
+                updates = self._folded.popleft()
+                if self.publish is not None:
+                    await self.publish(updates)
+
+    def _process_batch(self) -> int:
+        with self._batch_lock:
+            notifications = self.scorekeeper.recorder.select_notifications(
+                self.position + 1, self.batch_size
             )
-            return [], 1
-        self.position = notifications[-1].id
-        return list(updates), len(notifications)
+            self._more = len(notifications) >= self.batch_size
+            if not notifications:
+                return 0
+            batch = self.decoded.decode(notifications)
+            try:
+                updates = self.projection.process(batch)
+            except IntegrityError:
+                # Another writer got there first (two projectors, briefly): resume after it.
+                self.position = self.projection.position()
+                self._more = True
+                log.warning(
+                    "projection position moved by another writer; resuming at %s", self.position
+                )
+                return 1
+            self.position = notifications[-1].id
+            if updates and self.publish is not None:
+                self._folded.append(list(updates))
+            return len(notifications)
 
     async def catch_up(self) -> None:
         """Process until the projection has reached the head of the log."""

@@ -67,6 +67,16 @@ def _pipelined_fan_out(
     return None
 
 
+def folds_on_recorder(settings: Settings) -> bool:
+    """Whether the recorder folds the game states on its own thread right after each
+    commit (``RecordingWorker(after_commit=)``): when this process both records and
+    projects, and the read model is not PostgreSQL's (whose one writer is whoever holds
+    its advisory lock, taken by the projector's task): the embedded process. Saves the
+    fans' path a hand-off to the follower's thread and back."""
+    workers = WORKERS[settings.role]
+    return settings.database_url is None and "recorder" in workers and "projector" in workers
+
+
 def wire(
     settings: Settings,
     scorekeeper: Scorekeeper,
@@ -130,6 +140,7 @@ def wire(
         gap_timeout=settings.gap_timeout,
         on_gap=gap_filler(settings, monitor, ingestion),
         monitor=monitor,
+        after_commit=follower.fold_now if folds_on_recorder(settings) else None,
     )
     workers = WORKERS[settings.role]
     if "projector" in workers:

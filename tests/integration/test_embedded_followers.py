@@ -24,3 +24,20 @@ def test_the_embedded_followers(tmp_path: Path) -> None:
         assert group.linger > 0 and notifier.linger > 0
     finally:
         services.close()
+
+
+def test_the_embedded_recorder_folds_the_game_states_on_its_thread(tmp_path: Path) -> None:
+    from entrypoints.composition.wiring import folds_on_recorder
+
+    services = build(Settings(data_dir=tmp_path))
+    try:
+        assert services.recorder.after_commit == services.follower.fold_now
+    finally:
+        services.close()
+    # A fleet's roles (and any process on PostgreSQL, whose read-model writer is the
+    # holder of its advisory lock) leave the game states to the projector's follower.
+    for role in ("recorder", "projector", "ingest", "gateway"):
+        assert not folds_on_recorder(Settings(data_dir=tmp_path, role=role))
+    assert not folds_on_recorder(
+        Settings(data_dir=tmp_path, database_url="postgresql://localhost/x")
+    )

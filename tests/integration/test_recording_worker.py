@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 from adapters.event_log import MemoryEventLog, SQLiteEventLog
@@ -136,3 +137,26 @@ async def test_recorded_events_keep_when_ingestion_received_them() -> None:
     )
     await RecordingWorker(keeper, log, MemoryRejectedStore(), clock=Clock()).step(max_wait=0)
     assert [r.received_at for r in keeper.recorded_events("g1")] == [1000.0 + n for n in range(6)]
+
+
+async def test_after_commit_runs_on_the_recorders_thread_and_never_fails_the_recording() -> None:
+    game = soccer_game()
+    keeper, log = popo(), MemoryEventLog()
+    calls: list[tuple[str, int]] = []
+
+    def after_commit() -> None:
+        calls.append((threading.current_thread().name, len(keeper.recorded_events("g1"))))
+        raise RuntimeError("a read model's fold failed")
+
+    worker = RecordingWorker(
+        keeper, log, MemoryRejectedStore(), clock=Clock(), after_commit=after_commit
+    )
+    await append(log, *game.events[:3])
+    await worker.step(max_wait=0)
+    await append(log, game.events[0])  # a duplicate alone: nothing recorded, no call
+    await worker.step(max_wait=0)
+    await append(log, *game.events[3:])
+    await worker.step(max_wait=0)
+    assert [n for _, n in calls] == [3, 6]  # after each commit that recorded, seeing it
+    assert all(name.startswith("recorder") for name, _ in calls)
+    assert [r.event.sequence_number for r in keeper.recorded_events("g1")] == [1, 2, 3, 4, 5, 6]
