@@ -159,3 +159,48 @@ def _players(path: str) -> SQLitePlayerStatsStore:
     store = SQLitePlayerStatsStore(read_model_datastore(path))
     store.create_table()
     return store
+
+
+@settings(max_examples=40, deadline=None)
+@given(slate(), st.lists(st.integers(0, 200), max_size=8))
+def test_read_models_folding_boards_of_their_own_share_each_others_play_texts(
+    events: list[GameEvent], cuts: list[int]
+) -> None:
+    """Two read models fold the same events into boards of their own (equal plays,
+    other objects), each making its text after every batch in turn: every text is the
+    board's compact scoreboard_json, and after the first, a text encodes only the
+    plays that are new since the other's last text, never the game's every play."""
+    import adapters.board_texts as board_texts
+
+    encoded: list[int] = []
+
+    def counting(value: object) -> bytes:
+        encoded.append(1)
+        return msgspec.json.encode(value)
+
+    ours: dict[str, Scoreboard] = {}
+    theirs: dict[str, Scoreboard] = {}
+    last_plays: dict[str, dict[str, object]] = {}  # each game's plays at its last text
+    original = board_texts._ENCODE
+    board_texts._ENCODE = counting
+    try:
+        for batch in batches(recorded(events), cuts):
+            for boards in (ours, theirs):
+                for r in batch:
+                    game_id = r.event.game_id
+                    if game_id not in boards:
+                        boards[game_id] = Scoreboard.scheduled(r.event)
+                    boards[game_id].apply(r.event, r.version)
+            for game_id in dict.fromkeys(r.event.game_id for r in batch):
+                before = last_plays.get(game_id, {})
+                changed = sum(1 for k, p in ours[game_id].plays.items() if before.get(k) != p)
+                for boards in (ours, theirs):  # theirs: nothing new since ours
+                    board = boards[game_id]
+                    encoded.clear()
+                    made = board_text(board)
+                    assert made.text == _compact(board)
+                    assert len(encoded) <= 1 + changed  # the head, and no unchanged play
+                    changed = 0
+                last_plays[game_id] = dict(theirs[game_id].plays)
+    finally:
+        board_texts._ENCODE = original
