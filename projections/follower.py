@@ -12,7 +12,6 @@ The followers of one Scorekeeper share the decoding of what they read
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import threading
 import weakref
@@ -129,6 +128,8 @@ class LogFollower:
         self._batch_lock = threading.Lock()  # one batch at a time, on whichever thread
         self._folded: deque[list[Any]] = deque()  # folded batches' updates, to publish
         self._publishing = asyncio.Lock()  # one publisher at a time, in folding order
+        self._read_asked = False  # poked since the last read
+        self._loop: asyncio.AbstractEventLoop | None = None  # run()'s, for fold_now
 
     def resume_from_store(self) -> None:
         """Take the position the projection has stored: call it on becoming the writer
@@ -136,30 +137,43 @@ class LogFollower:
         self.position = self.projection.position()
 
     def poke(self) -> None:
+        """Something new may be in the log: read it (thread-safe only from the loop)."""
+        self._read_asked = True
         self._wake.set()
 
     def fold_now(self) -> int:
         """Process one batch on the calling thread; return how many notifications it held.
 
-        For the embedded recorder, right after its commit: the game states are folded
-        on its thread instead of after a hand-off to this follower's. The batch's
-        updates are published by :meth:`run` on its next wake (poke it after), or by
-        the next :meth:`step`. Thread-safe: batches never overlap, whichever threads run
-        them, and their updates are published in the order they were folded."""
-        return self._process_batch()
+        For the embedded recorder, right after its commit (instead of a poke): the game
+        states are folded on its thread instead of after a hand-off to this follower's.
+        :meth:`run` is woken to publish the batch's updates, and reads nothing more
+        unless the batch was full or it is poked. Thread-safe: batches never overlap,
+        whichever threads run them, and their updates are published in the order they
+        were folded."""
+        count = self._process_batch()
+        loop = self._loop
+        if loop is not None:
+            loop.call_soon_threadsafe(self._folded_elsewhere, self._more)
+        return count
+
+    def _folded_elsewhere(self, more: bool) -> None:
+        if more:
+            self._read_asked = True
+        self._wake.set()
 
     async def run(self) -> None:
         """Process batches for ever. After a batch that was not full, wait for a poke
         (or the poll interval) before reading again: a poke during the batch is kept,
-        so nothing recorded meanwhile waits for the poll. A poke that finds batches
-        already folded (:meth:`fold_now`) publishes them and reads nothing."""
-        loop = asyncio.get_running_loop()
-        folded_elsewhere = False
+        so nothing recorded meanwhile waits for the poll. A wake by :meth:`fold_now`
+        alone publishes what was folded and reads nothing."""
+        loop = self._loop = asyncio.get_running_loop()
+        read = True
         while True:
-            if folded_elsewhere:
+            if not read:
                 await self._publish_folded()
             else:
                 started = loop.time()
+                self._read_asked = False
                 await self.step()
                 if self.breather > 0:
                     await asyncio.sleep((loop.time() - started) * self.breather)
@@ -167,13 +181,15 @@ class LogFollower:
                     continue
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel
             # that arrives as the event fires, and shutdown would hang.
-            with contextlib.suppress(TimeoutError):
+            timed_out = False
+            try:
                 async with asyncio.timeout(self.poll_interval):
                     await self._wake.wait()
-            poked = self._wake.is_set()
+            except TimeoutError:
+                timed_out = True
             self._wake.clear()
-            folded_elsewhere = poked and bool(self._folded) and not self._more
-            if poked and self.linger > 0 and not folded_elsewhere:
+            read = timed_out or self._read_asked
+            if self._read_asked and self.linger > 0:
                 await asyncio.sleep(self.linger)
 
     async def step(self) -> int:

@@ -140,8 +140,11 @@ class Services:
             await self.cache.put(state["game_id"], state, final=state["status"] == "FINAL")
 
     async def wake_projectors(self, verdicts: Sequence[Verdict]) -> None:
-        """The recorder's ``on_recorded``: every read model of this process has news."""
-        self.follower.poke()
+        """The recorder's ``on_recorded``: every read model of this process has news
+        (the game states' follower is told by the recorder itself when it folds them on
+        its thread: ``RecordingWorker.after_commit``)."""
+        if self.recorder.after_commit is None:
+            self.follower.poke()
         for _, follower, _ in self.read_models:
             follower.poke()
         if self.notifications is not None:
