@@ -129,7 +129,6 @@ class LogFollower:
         self._folded: deque[list[Any]] = deque()  # folded batches' updates, to publish
         self._publishing = asyncio.Lock()  # one publisher at a time, in folding order
         self._read_asked = False  # poked since the last read
-        self._loop: asyncio.AbstractEventLoop | None = None  # run()'s, for fold_now
 
     def resume_from_store(self) -> None:
         """Take the position the projection has stored: call it on becoming the writer
@@ -144,20 +143,21 @@ class LogFollower:
     def fold_now(self) -> int:
         """Process one batch on the calling thread; return how many notifications it held.
 
-        For the embedded recorder, right after its commit (instead of a poke): the game
-        states are folded on its thread instead of after a hand-off to this follower's.
-        :meth:`run` is woken to publish the batch's updates, and reads nothing more
-        unless the batch was full or it is poked. Thread-safe: batches never overlap,
-        whichever threads run them, and their updates are published in the order they
-        were folded."""
-        count = self._process_batch()
-        loop = self._loop
-        if loop is not None:
-            loop.call_soon_threadsafe(self._folded_elsewhere, self._more)
-        return count
+        For the embedded recorder, right after its commit: the game states are folded
+        on its thread instead of after a hand-off to this follower's. Then, from the
+        loop, :meth:`wake_to_publish` (not :meth:`poke`). Thread-safe: batches never
+        overlap, whichever threads run them, and their updates are published in the
+        order they were folded. If it raises, the next wake reads again."""
+        try:
+            return self._process_batch()
+        except BaseException:
+            self._read_asked = True
+            raise
 
-    def _folded_elsewhere(self, more: bool) -> None:
-        if more:
+    def wake_to_publish(self) -> None:
+        """After :meth:`fold_now`: publish what was folded, and read nothing more unless
+        that batch was full or failed (or the follower is poked meanwhile)."""
+        if self._more:
             self._read_asked = True
         self._wake.set()
 
@@ -165,8 +165,8 @@ class LogFollower:
         """Process batches for ever. After a batch that was not full, wait for a poke
         (or the poll interval) before reading again: a poke during the batch is kept,
         so nothing recorded meanwhile waits for the poll. A wake by :meth:`fold_now`
-        alone publishes what was folded and reads nothing."""
-        loop = self._loop = asyncio.get_running_loop()
+        (:meth:`wake_to_publish`) publishes what was folded and reads nothing."""
+        loop = asyncio.get_running_loop()
         read = True
         while True:
             if not read:

@@ -141,10 +141,12 @@ class Services:
 
     async def wake_projectors(self, verdicts: Sequence[Verdict]) -> None:
         """The recorder's ``on_recorded``: every read model of this process has news
-        (the game states' follower is told by the recorder itself when it folds them on
-        its thread: ``RecordingWorker.after_commit``)."""
+        (the game states' follower, when the recorder folded them on its thread,
+        ``RecordingWorker.after_commit``, has only to publish them)."""
         if self.recorder.after_commit is None:
             self.follower.poke()
+        else:
+            self.follower.wake_to_publish()
         for _, follower, _ in self.read_models:
             follower.poke()
         if self.notifications is not None:

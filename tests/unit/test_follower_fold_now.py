@@ -1,5 +1,5 @@
 """LogFollower.fold_now: batches folded on another thread (the embedded recorder's, right
-after its commit) are published by the follower's own run loop, which that wakes; with
+after its commit) are published by the follower's own run loop (``wake_to_publish``); with
 its own batches (on pokes) every update is published once, in log order, whatever the
 interleaving, and a last poke leaves nothing unpublished."""
 
@@ -71,6 +71,7 @@ def test_every_update_is_published_once_in_log_order(actions: list[Any], batch: 
                 keeper.record([game.score(EventType.GOAL) for _ in range(action)])
             elif action == "fold elsewhere":  # as the recorder does after a commit
                 await asyncio.to_thread(follower.fold_now)
+                follower.wake_to_publish()
             elif action == "poke":
                 follower.poke()
             else:  # let the run loop get on: to its next wait for a poke, say
@@ -103,7 +104,8 @@ def test_a_poke_after_folding_elsewhere_publishes_without_reading_again() -> Non
         await asyncio.sleep(0.05)  # its first step found nothing; now it waits for a poke
         for _ in range(5):
             keeper.record([game.score(EventType.GOAL)])
-            await asyncio.to_thread(follower.fold_now)  # (the recorder pokes no more)
+            await asyncio.to_thread(follower.fold_now)
+            follower.wake_to_publish()  # (not a poke: nothing to read)
         async with asyncio.timeout(20):
             while len(published) < 7:
                 await asyncio.sleep(0.001)
