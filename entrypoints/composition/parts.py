@@ -31,10 +31,12 @@ from projections.standings import StandingsProjection, StandingsStore
 def build(settings: Settings) -> Services:
     """Every part from the settings: production services where set, embedded otherwise."""
     data_dir = settings.data_dir
-    if not (settings.database_url and settings.kafka_bootstrap):
+    embedded_files = not (settings.database_url and settings.kafka_bootstrap)
+    if embedded_files:
         data_dir.mkdir(parents=True, exist_ok=True)
     writer_lock = None
-    checkpoints = None  # the embedded files' checkpoints, off their commits
+    # The embedded files' checkpoints, off their commits (started once they are added).
+    checkpoints = WalCheckpoints() if embedded_files else None
     if settings.database_url:
         from adapters.postgres_advisory_lock import AdvisoryLock
         from adapters.postgres_game_state_view import PostgresGameStateView
@@ -67,7 +69,6 @@ def build(settings: Settings) -> Services:
                 **scorekeeper_env(settings),
             }
         )
-        checkpoints = WalCheckpoints()
         _store_checkpointed(scorekeeper, checkpoints)
         rejected = SQLiteRejectedStore(data_dir / "rejected.sqlite")
         view, standings, player_stats = _sqlite_read_models(data_dir, checkpoints)
@@ -84,8 +85,6 @@ def build(settings: Settings) -> Services:
             fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         )
     else:
-        if checkpoints is None:
-            checkpoints = WalCheckpoints()
         event_log = SQLiteEventLog(data_dir / "ingest.sqlite", checkpoints=checkpoints)
     broker: Broker
     cache: StateCache
@@ -127,7 +126,7 @@ def build(settings: Settings) -> Services:
     return services
 
 
-def _store_checkpointed(scorekeeper: Scorekeeper, checkpoints: WalCheckpoints) -> None:
+def _store_checkpointed(scorekeeper: Scorekeeper, checkpoints: WalCheckpoints | None) -> None:
     """The embedded event store's file checkpointed by ``checkpoints``, not by the
     recorder's commits (on the fans' path)."""
     datastore = getattr(scorekeeper.factory, "datastore", None)
@@ -136,7 +135,7 @@ def _store_checkpointed(scorekeeper: Scorekeeper, checkpoints: WalCheckpoints) -
 
 
 def _sqlite_read_models(
-    data_dir: Path, checkpoints: WalCheckpoints
+    data_dir: Path, checkpoints: WalCheckpoints | None
 ) -> tuple[GameStateView, StandingsStore, PlayerStatsStore]:
     """The embedded read models, each in its file at ``synchronous=NORMAL``: they are
     rebuilt from the event store, their positions saved with their writes (see
