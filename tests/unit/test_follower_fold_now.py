@@ -13,10 +13,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.scorekeeper import Scorekeeper
 from domain.sports import EventType
 from projections.follower import LogFollower
-from tests.game_events import GameScript
+from tests.unit.test_follower_wakeups import keeper_with_game
 
 
 class Echo:
@@ -36,15 +35,6 @@ class Echo:
         ids = [i for _, i in batch]
         self.folded.extend(ids)
         return ids
-
-
-def keeper_with_game() -> tuple[Scorekeeper, GameScript]:
-    keeper = Scorekeeper(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    game = GameScript()
-    game.schedule()
-    game.start()
-    keeper.record(game.events)
-    return keeper, game
 
 
 steps = st.lists(
