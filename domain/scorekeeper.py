@@ -25,8 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -40,31 +39,16 @@ from eventsourcing.application import (
 from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import ProcessRecorder, Tracking
 
+from domain import delivery_checks
 from domain.errors import EventConflictError, GameRuleError, UnknownGameError
 from domain.events import GameEvent, Verdict
 from domain.game import Game, game_aggregate_id
 from domain.provider_aliases import ProviderAliases, aliases_aggregate_id
+from domain.recorded_event import RecordedEvent, recorded_event
 from domain.scoreboard import Scoreboard
-from domain.sports import EventType
 
 # A game's aggregate id is a uuid5 (a SHA-1): worked out once per game, not per use.
 _game_id = lru_cache(maxsize=65_536)(game_aggregate_id)
-
-
-@dataclass(frozen=True)
-class RecordedEvent:
-    """A GameEvent as stored: its game's version after it, and when it was stored
-    (``timestamp``, the stored event's; ``recorded_at`` is its ISO 8601 text, made on
-    first use: formatting costs more than the rest of the build and few read it)."""
-
-    version: int
-    event: GameEvent
-    timestamp: datetime
-    received_at: float | None = None
-
-    @cached_property
-    def recorded_at(self) -> str:
-        return self.timestamp.isoformat()
 
 
 @dataclass
@@ -221,68 +205,14 @@ class Scorekeeper(Application[UUID]):
 
     # ----------------------------------------------------------------- queries
     def classify(self, events: Iterable[GameEvent]) -> list[Verdict]:
-        """Judge events without storing them, using only order-independent checks.
-
-        Ingestion calls this before accepting a delivery: duplicates and conflicts
-        with what is already recorded, and events that cannot belong to their game
-        (wrong sport, team not in the game), are answered at once. Order-dependent
-        rules (scoring before the start, say) are judged when the events are recorded.
-        """
-        batch = list(events)
-        schedules: dict[str, GameEvent] = {}
-        for e in batch:  # the game is created by its first schedule in sequence order
-            if e.event_type == EventType.GAME_SCHEDULED and e.schedule:
-                first = schedules.get(e.game_id)
-                if first is None or e.sequence_number < first.sequence_number:
-                    schedules[e.game_id] = e
-        verdicts: list[Verdict] = []
-        found: dict[str, Game | None] = {}
+        """Judge events without storing them, using only order-independent checks
+        (:func:`domain.delivery_checks.classify`): what ingestion answers at once."""
         lookups = Decision({}, [])
-        for event in batch:
-            if event.game_id not in found:
-                found[event.game_id] = self._find(event.game_id, to_change=False)
-            game = found[event.game_id]
-            try:
-                aliases = (
-                    self._aliases(event.game_id, lookups)
-                    if game is not None and game.may_have_aliases(event)
-                    else None
-                )
-                if aliases is not None and aliases.is_known(event):
-                    verdicts.append(Verdict(event.event_id, event.game_id, "duplicate"))
-                    continue
-                if game is not None:
-                    if game.is_duplicate(event):
-                        verdicts.append(Verdict(event.event_id, event.game_id, "duplicate"))
-                        continue
-                    board = game.board
-                elif event.game_id in schedules:
-                    board = Scoreboard.scheduled(schedules[event.game_id])
-                else:
-                    board = None
-                if board is not None:
-                    board.check_sport(event)
-                    board.check_event_type_in_sport(event.event_type)
-                    board.check_team(event.team_id, event.event_type)
-                    board.check_period(event.period)
-                    if event.event_type == EventType.GAME_SCHEDULED:
-                        board.check_same_teams(event)
-            except EventConflictError as error:
-                verdicts.append(Verdict(event.event_id, event.game_id, "conflict", str(error)))
-                continue
-            except GameRuleError as error:
-                verdicts.append(
-                    Verdict(
-                        event.event_id,
-                        event.game_id,
-                        "rejected",
-                        str(error),
-                        extra={"field": error.field},
-                    )
-                )
-                continue
-            verdicts.append(Verdict(event.event_id, event.game_id, "accepted"))
-        return verdicts
+        return delivery_checks.classify(
+            list(events),
+            lambda game_id: self._find(game_id, to_change=False),
+            lambda game_id: self._aliases(game_id, lookups),
+        )
 
     def has_cached(self, events: Iterable[GameEvent]) -> bool:
         """Whether :meth:`classify` can judge ``events`` from memory alone: this process
@@ -357,22 +287,4 @@ def _project(
     return aggregate
 
 
-def recorded_event(domain_event: Any) -> RecordedEvent:
-    """The RecordedEvent carried by a stored Game domain event (built without the
-    frozen dataclass's ``__init__``, which sets each field by ``object.__setattr__``:
-    every field is given, and RecordedEvent has no ``__post_init__``)."""
-    recorded = object.__new__(RecordedEvent)
-    object.__setattr__(
-        recorded,
-        "__dict__",
-        {
-            "version": domain_event.originator_version,
-            "event": GameEvent.from_dict(domain_event.game_event),
-            "timestamp": domain_event.timestamp,
-            "received_at": getattr(domain_event, "received_at", None),
-        },
-    )
-    return recorded
-
-
-__all__ = ["RecordedEvent", "Scorekeeper", "UnknownGameError", "recorded_event"]
+__all__ = ["Scorekeeper", "UnknownGameError"]

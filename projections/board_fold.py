@@ -37,9 +37,9 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from domain.game import Game
+from domain.recorded_event import RecordedEvent, recorded_event
 from domain.scoreboard import Scoreboard
 from domain.scoreboard_record import records_shared
-from domain.scorekeeper import RecordedEvent, recorded_event
 
 Recorded = list[tuple[RecordedEvent, int]]  # (recorded Game event, notification id)
 

@@ -17,8 +17,8 @@ from typing import Any, Protocol
 
 from eventsourcing.persistence import Tracking
 
+from domain.recorded_event import RecordedEvent
 from domain.scoreboard import Scoreboard
-from domain.scorekeeper import RecordedEvent
 from projections.board_fold import fold_together
 
 

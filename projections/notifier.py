@@ -34,8 +34,8 @@ from eventsourcing.persistence import Tracking
 from domain.game import Game
 from domain.held_notifications import GameHold, HoldPolicy, Scheduled, decide
 from domain.push import PushNotification
+from domain.recorded_event import RecordedEvent
 from domain.scoreboard import Scoreboard
-from domain.scorekeeper import RecordedEvent
 from projections.board_fold import game_events
 
 Clock = Callable[[], float]

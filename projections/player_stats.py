@@ -39,8 +39,8 @@ from typing import Any, Protocol, runtime_checkable
 from eventsourcing.persistence import Tracking
 
 from domain.player_stats import CreditedPlays, PlayerLine, credited_plays, lines_of, named_player
+from domain.recorded_event import RecordedEvent
 from domain.scoreboard import Scoreboard
-from domain.scorekeeper import RecordedEvent
 from domain.season_lines import Contribution, SeasonLine, contribution_of
 from domain.sports import Sport
 from projections.board_fold import BoardsOnly, fold_together

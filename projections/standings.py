@@ -36,8 +36,8 @@ from typing import Any, Protocol, runtime_checkable
 
 from eventsourcing.persistence import Tracking
 
+from domain.recorded_event import RecordedEvent
 from domain.scoreboard import Scoreboard
-from domain.scorekeeper import RecordedEvent
 from domain.sports import EventType
 from domain.standings import GameResult, Table, result_of, table_key
 from projections.board_fold import fold_together

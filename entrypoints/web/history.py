@@ -43,8 +43,8 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from domain.recorded_event import RecordedEvent
 from domain.scoreboard import Scoreboard
-from domain.scorekeeper import RecordedEvent
 from entrypoints.composition import Services
 from entrypoints.web.problems import problem
 

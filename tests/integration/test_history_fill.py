@@ -26,7 +26,8 @@ from adapters.postgres_schema import postgres_env, upgrade
 from domain.events import Correction, GameEvent, Schedule
 from domain.game import Game
 from domain.provider_aliases import ProviderAliases
-from domain.scorekeeper import Scorekeeper, recorded_event
+from domain.recorded_event import recorded_event
+from domain.scorekeeper import Scorekeeper
 from domain.sports import EventType, Sport
 from projections.buffered_stores import BufferedHistoryStore
 from projections.history import HistoryProjection, history_row

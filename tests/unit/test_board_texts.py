@@ -22,9 +22,9 @@ from adapters.player_stats_store import SQLitePlayerStatsStore
 from adapters.sqlite_connection import read_model_datastore
 from domain.events import GameEvent
 from domain.player_stats import game_lines
+from domain.recorded_event import RecordedEvent
 from domain.scoreboard import Scoreboard
 from domain.scoreboard_record import scoreboard_from_record, scoreboard_json
-from domain.scorekeeper import RecordedEvent
 from domain.season_lines import contribution_of
 from projections.player_stats import PlayerStatsGame, game_line_rows
 from tests.unit.test_board_fold import recorded_log, slate

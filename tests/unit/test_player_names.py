@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 from adapters.memory_player_stats import MemoryPlayerStatsStore
 from adapters.native_format import NativeFormatError, parse
 from domain.events import Correction, GameEvent, Schedule
+from domain.recorded_event import recorded_event
 from domain.scoreboard import Play, Scoreboard
 from domain.scoreboard_record import scoreboard_from_record, scoreboard_json, scoreboard_to_record
-from domain.scorekeeper import Scorekeeper, recorded_event
+from domain.scorekeeper import Scorekeeper
 from domain.sports import EventType, Sport
 from projections.board_fold import fold_together
 from projections.player_stats import PlayerStatsProjection

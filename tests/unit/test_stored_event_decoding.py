@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.events import GameEvent, Schedule
-from domain.scorekeeper import RecordedEvent, Scorekeeper, recorded_event
+from domain.recorded_event import RecordedEvent, recorded_event
+from domain.scorekeeper import Scorekeeper
 from domain.sports import EventType
 from projections import board_fold
 from projections.board_fold import game_events
