@@ -46,7 +46,7 @@ from bench.rebuild_log import EventLog, benchmark_log, fill
 from bench.report import CpuWindow, emit_json, figure, machine_facts, table
 from bench.services import postgres_database
 from domain.scorekeeper import Scorekeeper
-from entrypoints import read_model_commands
+from entrypoints import read_model_commands, read_model_registry
 from entrypoints.settings import Settings
 
 PAGE = 10_000  # notifications per peer page
@@ -136,14 +136,14 @@ def mark_live_at(settings: Settings, names: Sequence[str], upstream: str, head: 
     if settings.database_url:
         with psycopg.connect(settings.database_url.split("?")[0], autocommit=True) as conn:
             for name in names:
-                table = read_model_commands.POSTGRES_READ_MODELS[name].tracking_table
+                table = read_model_registry.POSTGRES_READ_MODELS[name].tracking_table
                 conn.execute(
                     f"INSERT INTO {table} (application_name, notification_id) VALUES (%s, %s)",
                     (upstream, head),
                 )
         return
     for name in names:
-        model = read_model_commands.SQLITE_READ_MODELS[name]
+        model = read_model_registry.SQLITE_READ_MODELS[name]
         path = settings.data_dir / model.file_name
         model.open(str(path)).datastore.close()  # its tables, as the service makes them
         with contextlib.closing(sqlite3.connect(path)) as db, db:

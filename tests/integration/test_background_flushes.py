@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from entrypoints import read_model_commands
-from entrypoints.read_model_commands import POSTGRES_READ_MODELS, audit, rebuild
+from entrypoints.read_model_commands import audit, rebuild
+from entrypoints.read_model_registry import POSTGRES_READ_MODELS
 from tests.integration.test_rebuild_and_audit import postgres_deployment, run, scripts
 
 

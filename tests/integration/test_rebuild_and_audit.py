@@ -33,13 +33,8 @@ from adapters.standings_store import open_sqlite_standings_store
 from domain.events import Schedule
 from domain.scorekeeper import Scorekeeper
 from domain.sports import EventType
-from entrypoints.read_model_commands import (
-    POSTGRES_READ_MODELS,
-    SQLITE_READ_MODELS,
-    audit,
-    read_model_names,
-    rebuild,
-)
+from entrypoints.read_model_commands import audit, read_model_names, rebuild
+from entrypoints.read_model_registry import POSTGRES_READ_MODELS, SQLITE_READ_MODELS
 from entrypoints.settings import Settings
 from projections.follower import LogFollower, Projection
 from projections.game_state import GameStateProjection

@@ -23,7 +23,7 @@ from adapters.simulator import simulate_game
 from domain.events import GameEvent
 from domain.scorekeeper import Scorekeeper
 from domain.sports import Sport
-from entrypoints.read_model_commands import SQLITE_READ_MODELS
+from entrypoints.read_model_registry import SQLITE_READ_MODELS
 from projections.buffered_stores import BufferedGameStateView
 from projections.read_model_comparison import Row
 from projections.replay import replay
