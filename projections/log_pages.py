@@ -19,10 +19,21 @@ Guarantees of :func:`pages_ahead`:
   reader is stopped and joined before the generator finishes: no read is left running.
 
 :func:`notification_reader` reads the pages: ``recorder.select_notifications``, or for
-eventsourcing's own SQLite recorders the same query (same transaction, same rows, in
-the same order) with equal Notifications made cheaper: each row unpacked rather than
-read by column name, each game's UUID made once, the frozen dataclass filled as the
+eventsourcing's own SQLite and PostgreSQL recorders the same rows in the same order
+with equal Notifications made cheaper: each row unpacked rather than read by column
+name (SQLite: each game's UUID made once), the frozen dataclass filled as the
 library's mapper fills domain events (``object.__new__``, then its ``__dict__``).
+
+PostgreSQL: the page's upper bound is applied after the query, never in it. The
+library's query bounds ``notification_id`` on both sides, and where the events table
+has no statistics (autovacuum off, or a log loaded in bulk since the last ANALYZE) the
+planner guesses such a range holds 0.5 % of the table: it sorts the whole range on
+disk for every page (1M events: about 1 s a page against 7 ms, 16.6 s for the log's
+read against 6.1 s). ``notification_id >= start ORDER BY notification_id LIMIT n`` is
+an index scan whatever the statistics; ``n`` is at most the ids left up to the bound
+(``stop - start + 1``), so rows past it are read only where the log has gaps in its
+ids, and dropped. Rows come in binary (the state as bytes, not hex text to decode):
+4.4 s for that read, against 6.1 s in text.
 """
 
 from __future__ import annotations
@@ -33,8 +44,12 @@ from collections.abc import Callable, Generator, Sequence
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import InterfaceError, Notification, OperationalError
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresProcessRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteProcessRecorder
+from eventsourcing.utils import retry
+from psycopg.rows import tuple_row
+from psycopg.sql import SQL, Identifier
 
 
 class Identified(Protocol):
@@ -109,6 +124,8 @@ def notification_reader(
 ) -> Callable[[int], Sequence[Notification]]:
     """``read(start)``: ``recorder.select_notifications(start, limit, stop=stop)`` (see
     the module docstring)."""
+    if type(recorder) in (PostgresApplicationRecorder, PostgresProcessRecorder):
+        return _postgres_reader(recorder, limit, stop)
     if type(recorder) not in (SQLiteApplicationRecorder, SQLiteProcessRecorder) or (
         recorder.datastore.originator_id_type != "uuid"
     ):
@@ -146,4 +163,52 @@ def notification_reader(
             found.append(notification)
         return found
 
-    return read
+    retried: Callable[[int], Sequence[Notification]] = retry(
+        (InterfaceError, OperationalError), max_attempts=10, wait=0.2
+    )(read)
+    return retried
+
+
+def _postgres_reader(
+    recorder: PostgresApplicationRecorder, limit: int, stop: int
+) -> Callable[[int], Sequence[Notification]]:
+    """The PostgreSQL pages (see the module docstring): the library's rows, values and
+    retries (``select_notifications``), its upper bound applied after the query."""
+    statement = SQL(
+        "SELECT notification_id, originator_id, originator_version, topic, state"
+        " FROM {} WHERE notification_id >= %s ORDER BY notification_id LIMIT %s"
+    ).format(Identifier(recorder.datastore.schema, recorder.events_table_name))
+
+    def read(start: int) -> Sequence[Notification]:
+        wanted = min(limit, stop - start + 1)
+        if wanted <= 0:
+            return []
+        with (
+            recorder.datastore.get_connection() as conn,
+            conn.cursor(row_factory=tuple_row) as curs,
+        ):
+            curs.execute(statement, (start, wanted), prepare=True, binary=True)
+            rows = curs.fetchall()
+        found = []
+        for notification_id, originator_id, version, topic, state in rows:
+            if notification_id > stop:
+                break
+            notification = object.__new__(Notification)
+            object.__setattr__(
+                notification,
+                "__dict__",
+                {
+                    "originator_id": originator_id,
+                    "originator_version": version,
+                    "topic": topic,
+                    "state": bytes(state),
+                    "id": notification_id,
+                },
+            )
+            found.append(notification)
+        return found
+
+    retried: Callable[[int], Sequence[Notification]] = retry(
+        (InterfaceError, OperationalError), max_attempts=10, wait=0.2
+    )(read)
+    return retried
