@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from entrypoints.cli.options import Commands, ops_options, service_options, settings_from_args
+from entrypoints.garbage_collection import leave_heap_to_exit
 from entrypoints.settings import Settings, SettingsError
 
 
@@ -166,10 +167,14 @@ def add_read_model_commands(commands: Commands) -> None:
 def run_rebuild(args: argparse.Namespace) -> int:
     from entrypoints.read_model_commands import rebuild
 
-    return rebuild(settings_from_args(args), args.projection, args.dry_run, sys.stdout)
+    status = rebuild(settings_from_args(args), args.projection, args.dry_run, sys.stdout)
+    leave_heap_to_exit()  # what the replay built: the process ends next
+    return status
 
 
 def run_audit(args: argparse.Namespace) -> int:
     from entrypoints.read_model_commands import audit
 
-    return audit(settings_from_args(args), sys.stdout)
+    status = audit(settings_from_args(args), sys.stdout)
+    leave_heap_to_exit()
+    return status
