@@ -148,25 +148,10 @@ def notification_reader(
             uuid = uuids.get(originator_id)
             if uuid is None:
                 uuid = uuids[originator_id] = UUID(originator_id)
-            notification = object.__new__(Notification)
-            object.__setattr__(
-                notification,
-                "__dict__",
-                {
-                    "originator_id": uuid,
-                    "originator_version": version,
-                    "topic": topic,
-                    "state": state,
-                    "id": rowid,
-                },
-            )
-            found.append(notification)
+            found.append(_notification(rowid, uuid, version, topic, state))
         return found
 
-    retried: Callable[[int], Sequence[Notification]] = retry(
-        (InterfaceError, OperationalError), max_attempts=10, wait=0.2
-    )(read)
-    return retried
+    return read
 
 
 def _postgres_reader(
@@ -193,22 +178,31 @@ def _postgres_reader(
         for notification_id, originator_id, version, topic, state in rows:
             if notification_id > stop:
                 break
-            notification = object.__new__(Notification)
-            object.__setattr__(
-                notification,
-                "__dict__",
-                {
-                    "originator_id": originator_id,
-                    "originator_version": version,
-                    "topic": topic,
-                    "state": bytes(state),
-                    "id": notification_id,
-                },
-            )
-            found.append(notification)
+            found.append(_notification(notification_id, originator_id, version, topic, state))
         return found
 
     retried: Callable[[int], Sequence[Notification]] = retry(
         (InterfaceError, OperationalError), max_attempts=10, wait=0.2
     )(read)
     return retried
+
+
+def _notification(
+    notification_id: int, originator_id: Any, version: int, topic: str, state: bytes
+) -> Notification:
+    """A Notification equal to the library's, filled as its mapper fills domain events
+    (``object.__new__``, then its ``__dict__``: the frozen dataclass's ``__init__`` sets
+    each field by ``object.__setattr__``)."""
+    notification = object.__new__(Notification)
+    object.__setattr__(
+        notification,
+        "__dict__",
+        {
+            "originator_id": originator_id,
+            "originator_version": version,
+            "topic": topic,
+            "state": bytes(state),
+            "id": notification_id,
+        },
+    )
+    return notification
