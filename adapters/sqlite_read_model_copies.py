@@ -65,7 +65,19 @@ class SQLiteCopies(Generic[S]):
         except BlockingIOError:
             self._lock.close()
             raise RebuildError(f"{self.name}: another rebuild or audit is running") from None
-        model.open(str(self.live)).datastore.close()  # the live tables exist, as made live
+        self._make_live_tables()
+
+    def _make_live_tables(self) -> None:
+        """The live file's tables, as the live store makes them: made by opening the
+        store where any is missing (a new data directory, or a table a later version
+        added), else left alone. Opening a store also loads its memory mirror: every
+        board of a million-event log decoded, 3.6 s before the replay could begin."""
+        wanted = {"tracking", *(rows.table for rows in self.model.tables)}
+        with contextlib.closing(_connect(self.live)) as conn:
+            tables = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            found = {name for (name,) in tables}
+        if not wanted <= found:
+            self.model.open(str(self.live)).datastore.close()
 
     def live_position(self) -> int:
         with contextlib.closing(_connect(self.live)) as conn:
