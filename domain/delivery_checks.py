@@ -77,10 +77,5 @@ def _judge(
     else:
         board = None
     if board is not None:
-        board.check_sport(event)
-        board.check_event_type_in_sport(event.event_type)
-        board.check_team(event.team_id, event.event_type)
-        board.check_period(event.period)
-        if event.event_type == EventType.GAME_SCHEDULED:
-            board.check_same_teams(event)
+        board.check_belongs(event)
     return Verdict(event.event_id, event.game_id, "accepted")

@@ -61,15 +61,21 @@ class ScoreboardGuards:
     def rules(self) -> SportRules:
         return RULES[self.sport]
 
-    def check_event(self, event: GameEvent) -> None:
-        """Raise a GameRuleError if ``event`` may not be applied to this game."""
+    def check_belongs(self, event: GameEvent) -> None:
+        """Raise a GameRuleError if ``event`` cannot belong to this game, whatever came
+        before it: its sport, event type, team and period, a schedule's teams (what
+        ingestion judges at once: domain/delivery_checks.py)."""
         self.check_sport(event)
         self.check_event_type_in_sport(event.event_type)
         self.check_team(event.team_id, event.event_type)
         self.check_period(event.period)
         if event.event_type == EventType.GAME_SCHEDULED:
             self.check_same_teams(event)
-        elif event.event_type == EventType.GAME_STARTED:
+
+    def check_event(self, event: GameEvent) -> None:
+        """Raise a GameRuleError if ``event`` may not be applied to this game."""
+        self.check_belongs(event)
+        if event.event_type == EventType.GAME_STARTED:
             self.check_not_started(event)
         elif event.event_type == EventType.GAME_FINAL:
             self.check_not_final(event)
