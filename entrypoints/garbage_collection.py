@@ -55,7 +55,8 @@ class LongLivedSetAside:
 def leave_heap_to_exit() -> None:
     """For a command whose process ends next: set every live object aside from
     collection, so the interpreter's collections on the way out do not walk what the
-    command built. A rebuild of every model over 1M events spent 4.2 s between its
-    last swap and its exit in ``gc_collect_main``, 0.3 s with this; nothing is lost,
+    command built. A rebuild of every model over 1M events spent 4.4 s between its
+    last swap and its exit in ``gc_collect_main``, 0.15 s with this (BENCHMARKS.md,
+    the rebuild's 2026-12-02 runs); nothing is lost,
     the process's memory goes back to the system as it ends."""
     gc.freeze()
