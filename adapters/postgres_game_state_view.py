@@ -20,6 +20,7 @@ from typing import Any, LiteralString
 
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 from psycopg.types.json import Jsonb
@@ -84,8 +85,27 @@ class PostgresGameStateView(PostgresTrackingRecorder):
             where=SQL(where),
         )
 
-    def save(self, boards: Mapping[str, Scoreboard], tracking: Tracking) -> None:
-        """Upsert the boards and record ``tracking``, atomically (IntegrityError if stale)."""
+    def generation(self) -> int:
+        """Which ``game_states`` table this is: its OID, which a rebuild's swap changes
+        (projections/writer_boards.py)."""
+        with self.datastore.transaction(commit=False) as c:
+            return self._generation(c)
+
+    def _generation(self, c: Cursor[DictRow]) -> int:
+        name = f"{self.datastore.schema}.{self.states_table_name}"
+        c.execute("SELECT to_regclass(%s)::oid AS oid", (name,), prepare=True)
+        found = c.fetchone()
+        return int(found["oid"]) if found and found["oid"] is not None else 0
+
+    def save(
+        self,
+        boards: Mapping[str, Scoreboard],
+        tracking: Tracking,
+        *,
+        generation: int | None = None,
+    ) -> None:
+        """Upsert the boards and record ``tracking``, atomically (IntegrityError if stale,
+        or if ``generation`` is given and the table is no longer that one)."""
         rows = [
             (
                 game_id,
@@ -101,6 +121,8 @@ class PostgresGameStateView(PostgresTrackingRecorder):
             # Tracking first: it locks the position row, so concurrent writers of
             # this view queue here, and a stale batch fails before writing anything.
             self._insert_tracking(c, tracking)
+            if generation is not None and self._generation(c) != generation:
+                raise IntegrityError(f"{self.states_table_name} was swapped (a rebuild)")
             if rows:
                 c.executemany(self._upsert, rows)
 

@@ -1,5 +1,5 @@
-"""How the followers of the read models no fan waits for (standings, player stats, the
-notifier's) are paced: ``LogFollower`` keyword arguments."""
+"""How the followers of the read models no fan waits for (history, standings, player
+stats, the notifier's) are paced: ``LogFollower`` keyword arguments."""
 
 from __future__ import annotations
 

@@ -26,6 +26,7 @@ from projections.follower import LogFollower
 from projections.game_state import GameStateView
 from projections.player_stats import PlayerStatsProjection, PlayerStatsStore
 from projections.standings import StandingsProjection, StandingsStore
+from projections.writer_boards import WriterBoards
 
 
 def build(settings: Settings) -> Services:
@@ -49,8 +50,11 @@ def build(settings: Settings) -> Services:
             env=postgres_env(settings.database_url, create_table=False) | scorekeeper_env(settings)
         )
         rejected: RejectedStore = PostgresRejectedStore(settings.database_url, create=False)
-        view: GameStateView = PostgresGameStateView(postgres_datastore(settings.database_url))
+        stored_view = PostgresGameStateView(postgres_datastore(settings.database_url))
         writer_lock = AdvisoryLock(settings.database_url, "scoreline:game_state")
+        # The projector writes under that lock: it need not read its own boards back.
+        projects = "projector" in WORKERS[settings.role]
+        view: GameStateView = WriterBoards(stored_view) if projects else stored_view
         from adapters.postgres_standings import PostgresStandingsStore
 
         standings: StandingsStore = PostgresStandingsStore(
@@ -119,7 +123,7 @@ def build(settings: Settings) -> Services:
         services.read_models.append(
             (
                 "history",
-                LogFollower(scorekeeper, history),
+                LogFollower(scorekeeper, history, linger=OFF_PATH_LINGER),
                 AdvisoryLock(settings.database_url, "scoreline:history"),
             )
         )

@@ -14,23 +14,26 @@ from adapters.game_state_view import MemoryGameStateView, open_sqlite_game_state
 from adapters.postgres_game_state_view import open_postgres_game_state_view
 from domain.scoreboard import Scoreboard
 from domain.sports import EventType
+from projections.writer_boards import WriterBoards
 from tests.game_events import HOME, GameScript
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
+@pytest.fixture(params=["memory", "sqlite", "postgres", "postgres-writer"])
 def make_view(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Any]]:
     memory = MemoryGameStateView()
     # PostgreSQL: the run's database, a schema of this test's own.
-    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else ""
+    postgres = request.param.startswith("postgres")
+    url = request.getfixturevalue("postgres_url") if postgres else ""
     schema = f"contract_{uuid.uuid4().hex[:12]}"
     opened: list[Any] = []
 
     def make() -> Any:
         if request.param == "memory":
             return memory
-        if request.param == "postgres":
+        if postgres:
             opened.append(open_postgres_game_state_view(url, schema=schema))
-            return opened[-1]
+            # The projector's: the PostgreSQL view, its boards kept by its one writer.
+            return WriterBoards(opened[-1]) if request.param == "postgres-writer" else opened[-1]
         return open_sqlite_game_state_view(str(tmp_path / "views.sqlite"))
 
     yield make
