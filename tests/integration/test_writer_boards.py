@@ -3,9 +3,7 @@ dropped whenever another writer (or a rebuild's swap) may have written."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Collection, Iterator
-from typing import Any
 
 import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
@@ -23,6 +21,7 @@ from projections.follower import LogFollower
 from projections.game_state import GameStateProjection
 from projections.writer_boards import WriterBoards
 from tests.game_events import AWAY, HOME, GameScript
+from tests.integration.test_postgres_read_models import batch_of, fresh, popo_keeper
 
 UPSTREAM = "scoreline"
 
@@ -32,7 +31,7 @@ def open_view(postgres_url: str) -> Iterator[Callable[[], PostgresGameStateView]
     opened: list[PostgresGameStateView] = []
 
     def make() -> PostgresGameStateView:
-        opened.append(open_postgres_game_state_view(postgres_url, schema=fresh_schema()))
+        opened.append(open_postgres_game_state_view(postgres_url, schema=fresh("writer")))
         return opened[-1]
 
     yield make
@@ -40,20 +39,8 @@ def open_view(postgres_url: str) -> Iterator[Callable[[], PostgresGameStateView]
         view.datastore.close()
 
 
-def fresh_schema() -> str:
-    return f"writer_{uuid.uuid4().hex[:12]}"
-
-
 def keeper_of(*scripts: GameScript) -> Scorekeeper:
-    keeper = Scorekeeper(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    for script in scripts:
-        keeper.record(list(script.events))
-    return keeper
-
-
-def batch_of(keeper: Scorekeeper, start: int, limit: int) -> list[tuple[Any, int]]:
-    notifications = keeper.recorder.select_notifications(start, limit)
-    return [(keeper.mapper.to_domain_event(n), n.id) for n in notifications]
+    return popo_keeper(*(event for script in scripts for event in script.events))
 
 
 def soccer(game_id: str, goals: int) -> GameScript:
@@ -116,7 +103,7 @@ def test_a_table_swapped_in_by_a_rebuild_is_folded_onto_not_overwritten(
     )
     follower.fold_now()  # notifications 1-2: the board is kept
     # A rebuild swaps in a copy at the same position, with a board unlike the kept one.
-    rebuilt = keeper.scoreboard("g1")
+    rebuilt = stored.board("g1")  # the board at the live position, 2
     assert rebuilt is not None
     rebuilt.home_score = 40
     schema = stored.datastore.schema
@@ -124,7 +111,7 @@ def test_a_table_swapped_in_by_a_rebuild_is_folded_onto_not_overwritten(
         stored.datastore, states_table_name="game_states_shadow", tracking_table_name="t_shadow"
     )
     shadow.create_table()
-    shadow.save({"g1": rebuilt}, Tracking(UPSTREAM, 1))
+    shadow.save({"g1": rebuilt}, Tracking(UPSTREAM, 2))
     with stored.datastore.transaction(commit=True) as c:
         c.execute(f'DROP TABLE "{schema}".game_states')
         c.execute(f'ALTER TABLE "{schema}".game_states_shadow RENAME TO game_states')
