@@ -114,17 +114,12 @@ def measure_scoreline(fleet: Fleet, games: list[LiveGame], args: Any) -> dict[st
     offset = time.time() - time.monotonic()
     database = fleet.env.get("SCORELINE_DATABASE_URL")
     before = pg_counters(database) if database else {}
-    members = fleet.of("all")  # the embedded process: where its threads' CPU goes
-    threads_before = thread_seconds(members[0].url) if members else {}
+    threads_before = fleet_thread_seconds(fleet)  # where each process's CPU goes
     with profiled(fleet.pids(), profile):
         window.start()
         asyncio.run(push.run())
         cpu = window.stop()
-    threads = (
-        thread_cores(threads_before, thread_seconds(members[0].url), push.seconds)
-        if members
-        else {}
-    )
+    threads = thread_cores(threads_before, fleet_thread_seconds(fleet), push.seconds)
     receipts, _ = fans.finish(grace=20)
     if push.failures:
         raise RuntimeError(f"{len(push.failures)} deliveries failed: {push.failures[0]}")
@@ -168,6 +163,15 @@ def thread_seconds(url: str) -> dict[str, float]:
         for name, value in scrape(url).items()
         if name.startswith(prefix)
     }
+
+
+def fleet_thread_seconds(fleet: Fleet) -> dict[str, float]:
+    """Every member's threads, named ``role-port:thread`` (just ``thread`` embedded)."""
+    seconds: dict[str, float] = {}
+    for m in fleet.members:
+        prefix = "" if m.role == "all" else f"{m.role}-{m.port}:"
+        seconds.update({prefix + n: v for n, v in thread_seconds(m.url).items()})
+    return seconds
 
 
 def thread_cores(
@@ -280,9 +284,10 @@ def print_report(rounds: Sequence[dict[str, Any]], args: Any) -> None:
             cores = rounds[0][name]["cpu_cores"]
             cells = [f"{k} {figure([r[name]['cpu_cores'][k] for r in rounds], 2)}" for k in cores]
             print(f"{name}: " + ", ".join(cells))
-    if "embedded" in rounds[0] and rounds[0]["embedded"].get("thread_cores"):
-        print("\nembedded process by thread, cores busy (round 1, /metrics):")
-        print(", ".join(f"{k} {v:.3f}" for k, v in rounds[0]["embedded"]["thread_cores"].items()))
+    for name in ("fleet", "embedded"):
+        if name in rounds[0] and rounds[0][name].get("thread_cores"):
+            print(f"\n{name} by thread, cores busy (round 1, /metrics):")
+            print(", ".join(f"{k} {v:.3f}" for k, v in rounds[0][name]["thread_cores"].items()))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

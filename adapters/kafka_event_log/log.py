@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
@@ -10,16 +9,13 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from kafka import KafkaAdminClient, KafkaProducer, TopicPartition
+from kafka import KafkaAdminClient, TopicPartition
 from kafka.admin import OffsetSpec
-from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
+from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from adapters.kafka_event_log.consumer import KafkaLogConsumer
-from adapters.kafka_event_log.settings import (
-    RECEIVED_AT_HEADER,
-    EventLogUnavailable,
-    KafkaSettings,
-)
+from adapters.kafka_event_log.producer import AckedProducer
+from adapters.kafka_event_log.settings import EventLogUnavailable, KafkaSettings
 from domain.ports import Assigned, LogRecord, Revoked
 
 log = logging.getLogger("scoreline.kafka")
@@ -63,7 +59,7 @@ class KafkaEventLog:
             fetch_max_wait_ms=fetch_max_wait_ms,
             extra=dict(config or {}),
         )
-        self._producer: Any = None
+        self._producer: AckedProducer | None = None
         self._producer_lock = threading.Lock()
         self._consumers: weakref.WeakSet[KafkaLogConsumer] = weakref.WeakSet()
         self._admin: Any = None
@@ -143,70 +139,36 @@ class KafkaEventLog:
     # ------------------------------------------------------------------------ append
     async def append(self, records: Sequence[LogRecord]) -> None:
         """Returns once the broker acknowledged every record (``acks="all"``); raises
-        :class:`EventLogUnavailable` within about ``2 * timeout_ms`` otherwise."""
-        if records:
-            await asyncio.to_thread(self._append, list(records))
-
-    def _append(self, records: list[LogRecord]) -> None:
-        t = self.settings.timeout_ms / 1000
-        producer = None
+        :class:`EventLogUnavailable` within about ``timeout_ms`` + 1 s otherwise."""
+        if not records:
+            return
+        producer = self._producer_ready()
         try:
-            producer = self._producer_ready(t)
-            futures = [
-                producer.send(
-                    self.name,
-                    key=r.key.encode(),
-                    value=r.value,
-                    headers=[(RECEIVED_AT_HEADER, repr(r.received_at).encode())],
-                )
-                for r in records
-            ]
-            deadline = time.monotonic() + t + 1  # delivery_timeout_ms, and a margin
-            for future in futures:
-                future.get(timeout=max(0.0, deadline - time.monotonic()))
-        except EventLogUnavailable:
-            raise
-        except Exception as error:
-            if producer is not None and not isinstance(error, KafkaTimeoutError):
-                # Not just slow: the producer may be in a fatal state (an unknown
-                # producer id the broker would not let it bump, say), and would fail
-                # every append from now on. Its batches are failed, none in flight.
+            await producer.send(records)
+        finally:
+            if producer.broken is not None:
                 self._discard(producer)
-            raise EventLogUnavailable(f"Kafka topic {self.name}: {error!r}") from error
 
-    def _discard(self, producer: Any) -> None:
+    def _discard(self, producer: AckedProducer) -> None:
+        """Replace a broken producer: the next append makes a new one (this one may
+        refuse every record from now on; see adapters/kafka_event_log/producer.py)."""
         with self._producer_lock:
-            if self._producer is producer:
-                self._producer = None
-        try:
-            producer.close(timeout=0)
-        except Exception:
-            log.warning("closing a failed Kafka producer failed", exc_info=True)
+            if self._producer is not producer:
+                return
+            self._producer = None
+        log.warning("replacing the Kafka producer after %r", producer.broken)
+        threading.Thread(target=producer.abandon, name="kafka-producer-abandon").start()
 
-    def _producer_ready(self, t: float) -> Any:
+    def _producer_ready(self) -> AckedProducer:
         if self._closed:
             raise EventLogUnavailable("the event log is closed")
-        producer = self._producer
-        if producer is not None:
-            return producer
-        # One append connects; the others wait (bounded), then try themselves.
-        if not self._producer_lock.acquire(timeout=t):
-            raise EventLogUnavailable(f"Kafka at {self.settings.bootstrap}: still connecting")
-        try:
+        broken = self._producer
+        if broken is not None and broken.broken is not None:  # failed since its last use
+            self._discard(broken)
+        with self._producer_lock:  # librdkafka connects in the background: never blocks
             if self._producer is None:
-                ms = self.settings.timeout_ms
-                self._producer = KafkaProducer(
-                    **self.settings.client(),
-                    enable_idempotence=True,
-                    acks="all",
-                    request_timeout_ms=ms,  # each produce request
-                    delivery_timeout_ms=ms,  # a record's whole delivery, retries included
-                    max_block_ms=ms,  # send() waiting for metadata or buffer space
-                    allow_auto_create_topics=False,  # a missing topic fails the append
-                )
+                self._producer = AckedProducer(self.settings)
             return self._producer
-        finally:
-            self._producer_lock.release()
 
     # --------------------------------------------------------------------- consumers
     def consumer(self, on_assigned: Assigned, on_revoked: Revoked) -> KafkaLogConsumer:
@@ -237,6 +199,6 @@ class KafkaEventLog:
             producer, self._producer = self._producer, None
         if producer is not None:
             try:
-                producer.close(timeout=self.settings.timeout_ms / 1000)
+                producer.close(self.settings.timeout_ms / 1000)
             except Exception:
                 log.warning("closing the Kafka producer failed", exc_info=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import time
 import uuid
 from collections import Counter
@@ -165,6 +166,30 @@ async def test_a_key_keeps_one_partition_and_its_order(make_log: MakeLog) -> Non
         # high watermark the consumer fetched is what makes this exact here.)
         assert await asyncio.to_thread(log.head, partition) == per_partition.get(partition, 0)
     consumer.close()
+
+
+async def test_a_game_lands_on_the_partition_every_kafka_client_gives_its_key(
+    make_log: MakeLog,
+) -> None:
+    """librdkafka produces, but any Kafka client (kafka-python's ingest of an older
+    release, Java's) must put a game on the same partition: murmur2 of the key."""
+    from kafka.partitioner.default import murmur2
+
+    log = make_log()
+    rng = random.Random(7)
+    keys = [f"{rng.choice(['nba', 'epl', 'nhl'])}-{rng.getrandbits(40):x}" for _ in range(200)]
+    sent = [LogRecord(key, key.encode(), 1_700_000_000.0) for key in keys]
+    await log.append(sent)
+    consumer = log.consumer(lambda parts: dict.fromkeys(parts, 0), lambda _: None)
+    got: list[Positioned] = []
+    deadline = time.monotonic() + 45  # a bound on joining the group, not a timing check
+    while len(got) < len(sent) and time.monotonic() < deadline:
+        got.extend(await consumer.poll(200, 0.2))
+    consumer.close()
+
+    assert sorted(r.record.key for r in got) == sorted(keys)
+    for r in got:
+        assert r.partition == (murmur2(r.record.key.encode()) & 0x7FFFFFFF) % 12, r.record.key
 
 
 async def test_two_members_split_the_partitions_and_each_record_reaches_one(
