@@ -41,7 +41,7 @@ class Settings:
     kafka_session_timeout_ms: int = 10_000  # how soon a dead recorder's partitions move
     kafka_heartbeat_interval_ms: int = 3_000
     # The longest a recorder's Kafka fetch may wait at the broker for records (ms).
-    # kafka-python's default, 500, made the broker hold fetches up to half a second
+    # The Kafka clients' default, 500, made the broker hold fetches up to half a second
     # under every event (measured: BENCHMARKS.md section 2); 10 costs an idle recorder
     # ~100 small fetches a second and nothing under load. Raise it to fetch less often.
     kafka_fetch_max_wait_ms: int = 10

@@ -34,6 +34,7 @@ from adapters.kafka_event_log.settings import (
     RECEIVED_AT_HEADER,
     EventLogUnavailable,
     KafkaSettings,
+    rdkafka_common,
 )
 from domain.ports import LogRecord
 
@@ -41,37 +42,20 @@ log = logging.getLogger("scoreline.kafka")
 
 # What merely waited too long: the producer is not to blame, keep it.
 _TIMEOUTS = frozenset({KafkaError._MSG_TIMED_OUT, KafkaError._TIMED_OUT})
-# kafka-python's settings that librdkafka spells differently (the rest: rdkafka names).
-_SPELLINGS = {
-    "security_protocol": "security.protocol",
-    "sasl_mechanism": "sasl.mechanism",
-    "sasl_plain_username": "sasl.username",
-    "sasl_plain_password": "sasl.password",
-    "ssl_cafile": "ssl.ca.location",
-    "ssl_certfile": "ssl.certificate.location",
-    "ssl_keyfile": "ssl.key.location",
-}
 
 
 def producer_config(settings: KafkaSettings) -> dict[str, Any]:
     """librdkafka's configuration for the settings (see the module docstring)."""
     ms = settings.timeout_ms
-    config: dict[str, Any] = {
-        "bootstrap.servers": settings.bootstrap,
+    return {
+        **rdkafka_common(settings),
         "enable.idempotence": True,
         "acks": "all",
         "partitioner": "murmur2_random",
         "linger.ms": 0,  # a provider waits for the ack: send at once
         "message.timeout.ms": ms,  # a record's whole delivery, retries included
         "request.timeout.ms": ms,
-        "socket.connection.setup.timeout.ms": ms,
-        "topic.metadata.refresh.interval.ms": 60_000,
     }
-    if settings.client_id is not None:
-        config["client.id"] = settings.client_id
-    for key, value in settings.extra.items():
-        config[_SPELLINGS.get(key, key)] = value
-    return config
 
 
 class AckedProducer:

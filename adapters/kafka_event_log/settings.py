@@ -21,16 +21,17 @@ class KafkaSettings:
     client_id: str | None = None
     # The bound on every producer and admin wait (see the package docstring).
     timeout_ms: int = 5000
-    # Consumer-group liveness: kafka-python's defaults; tests use 6000 / 1000.
+    # Consumer-group liveness: the Java client's defaults; tests use 6000 / 1000.
     session_timeout_ms: int = 45000
     heartbeat_interval_ms: int = 3000
     max_poll_interval_ms: int = 300000
     # How long the broker may hold a consumer's fetch while it has less than
-    # fetch_min_bytes (1) to give. kafka-python's default is 500: a broker that waits
+    # fetch_min_bytes (1) to give. Kafka clients default to 500: a broker that waits
     # the whole of it (Tansu does) puts up to 500 ms under every event. A short wait
     # costs an idle consumer one small fetch round trip per wait, nothing under load.
     fetch_max_wait_ms: int = 10
-    # Settings every kafka-python client takes: security_protocol, ssl_*, sasl_*, ...
+    # Settings for every client (kafka-python's spellings, security_protocol, ssl_*,
+    # sasl_*, ...; librdkafka gets them respelled: see rdkafka_common).
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def client(self) -> dict[str, Any]:
@@ -42,3 +43,31 @@ class KafkaSettings:
         if self.client_id is not None:
             common["client_id"] = self.client_id
         return common
+
+
+# kafka-python's spellings of the settings in ``extra`` that librdkafka spells otherwise
+# (any other key is passed to librdkafka as it is: use its own names there).
+_RDKAFKA_SPELLINGS = {
+    "security_protocol": "security.protocol",
+    "sasl_mechanism": "sasl.mechanism",
+    "sasl_plain_username": "sasl.username",
+    "sasl_plain_password": "sasl.password",
+    "ssl_cafile": "ssl.ca.location",
+    "ssl_certfile": "ssl.certificate.location",
+    "ssl_keyfile": "ssl.key.location",
+}
+
+
+def rdkafka_common(settings: KafkaSettings) -> dict[str, Any]:
+    """What every librdkafka client of these settings is configured with."""
+    ms = settings.timeout_ms
+    config: dict[str, Any] = {
+        "bootstrap.servers": settings.bootstrap,
+        "socket.connection.setup.timeout.ms": ms,
+        "topic.metadata.refresh.interval.ms": 60_000,
+    }
+    if settings.client_id is not None:
+        config["client.id"] = settings.client_id
+    for key, value in settings.extra.items():
+        config[_RDKAFKA_SPELLINGS.get(key, key)] = value
+    return config
