@@ -117,14 +117,24 @@ class PostgresGameStateView(PostgresTrackingRecorder):
             )
             for game_id, board in boards.items()
         ]
-        with self.datastore.transaction(commit=True) as c:
+        # Two round trips: BEGIN, the statements and (given a generation) its check go
+        # in one pipeline; COMMIT in the second. An error in any (a stale position: a
+        # unique violation) fails the transaction: nothing is written.
+        with (
+            self.datastore.get_connection() as conn,
+            conn.pipeline(),
+            conn.transaction(),
+            conn.cursor() as c,
+        ):
             # Tracking first: it locks the position row, so concurrent writers of
             # this view queue here, and a stale batch fails before writing anything.
             self._insert_tracking(c, tracking)
-            if generation is not None and self._generation(c) != generation:
-                raise IntegrityError(f"{self.states_table_name} was swapped (a rebuild)")
             if rows:
                 c.executemany(self._upsert, rows)
+            # Checked after the upsert, whose lock holds off a swap until COMMIT: the
+            # table checked is the table written.
+            if generation is not None and self._generation(c) != generation:
+                raise IntegrityError(f"{self.states_table_name} was swapped (a rebuild)")
 
     def board(self, game_id: str) -> Scoreboard | None:
         row = self._one(self._query("board", " WHERE game_id = %s"), (game_id,))
@@ -161,11 +171,11 @@ class PostgresGameStateView(PostgresTrackingRecorder):
 
 
 def open_postgres_game_state_view(
-    database_url: str, *, schema: str | None = None
+    database_url: str, *, schema: str | None = None, pre_ping: bool = True
 ) -> PostgresGameStateView:
     """The view in the database the URL names (``schema`` overrides the URL's); tables
-    (and the schema) are created if missing."""
-    datastore = postgres_datastore(database_url, schema=schema)
+    (and the schema) are created if missing. ``pre_ping``: see ``postgres_datastore``."""
+    datastore = postgres_datastore(database_url, schema=schema, pre_ping=pre_ping)
     ensure_schema(datastore)
     view = PostgresGameStateView(datastore)
     view.create_table()

@@ -126,9 +126,18 @@ def postgres_env(database_url: str, *, create_table: bool = True) -> dict[str, s
 
 
 def postgres_datastore(
-    database_url: str, *, schema: str | None = None, pool_size: int | None = None
+    database_url: str,
+    *,
+    schema: str | None = None,
+    pool_size: int | None = None,
+    pre_ping: bool = True,
 ) -> PostgresDatastore:
-    """A datastore (connection pool, opened lazily) for the URL, optionally overridden."""
+    """A datastore (connection pool, opened lazily) for the URL, optionally overridden.
+
+    ``pre_ping``: check a pooled connection (a round trip) before each use, so that
+    one killed by a database restart costs no caller an error. A caller that retries
+    on OperationalError/InterfaceError itself (a LogFollower's batches) can do without.
+    """
     s = parse_postgres_url(database_url)
     if schema is not None:
         s = replace(s, schema=schema)
@@ -145,7 +154,7 @@ def postgres_datastore(
         max_overflow=s.max_overflow,
         connect_timeout=s.connect_timeout,
         idle_in_transaction_session_timeout=5,
-        pre_ping=True,
+        pre_ping=pre_ping,
     )
 
 

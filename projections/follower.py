@@ -2,9 +2,12 @@
 
 Guarantees: notifications are processed in log order, each exactly once (the
 projection saves its position with its writes); updates are published only after
-they are committed. Works on every eventsourcing backend by polling
-``select_notifications``, woken early by :meth:`poke` when this process records (a
-follower given a ``linger`` then waits that long, to fold more in one batch).
+they are committed. A batch that fails with a database error another connection may
+not have (OperationalError, InterfaceError: a restart, a failover) is read again
+after a wait (0.1 s, doubling to 5 s): :meth:`LogFollower.run` outlives the outage.
+Works on every eventsourcing backend by polling ``select_notifications``, woken early
+by :meth:`poke` when this process records (a follower given a ``linger`` then waits
+that long, to fold more in one batch).
 The followers of one Scorekeeper share the decoding of what they read
 (:class:`DecodedNotifications`).
 """
@@ -20,7 +23,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
-from eventsourcing.persistence import IntegrityError, Mapper, Notification
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    Mapper,
+    Notification,
+    OperationalError,
+)
 
 from domain.scorekeeper import Scorekeeper
 from projections.game_state import StateUpdate
@@ -44,6 +53,7 @@ class Projection(Protocol):
 
 
 BATCH_SIZE = 500  # notifications a follower reads at most per batch
+RETRY_WAIT, RETRY_WAIT_MAX = 0.1, 5.0  # seconds after a failed batch (doubling)
 DECODED_KEPT = 20_000  # notifications kept decoded for the next follower to read them
 
 
@@ -129,6 +139,7 @@ class LogFollower:
         self._folded: deque[list[Any]] = deque()  # folded batches' updates, to publish
         self._publishing = asyncio.Lock()  # one publisher at a time, in folding order
         self._read_asked = False  # poked since the last read
+        self._retry_wait = 0.0  # after a failed batch: the wait before the next try
 
     def resume_from_store(self) -> None:
         """Take the position the projection has stored: call it on becoming the writer
@@ -174,7 +185,8 @@ class LogFollower:
             else:
                 started = loop.time()
                 self._read_asked = False
-                await self.step()
+                if not await self._step_or_wait():
+                    continue
                 if self.breather > 0:
                     await asyncio.sleep((loop.time() - started) * self.breather)
                 if self._more:
@@ -191,6 +203,23 @@ class LogFollower:
             read = timed_out or self._read_asked
             if self._read_asked and self.linger > 0:
                 await asyncio.sleep(self.linger)
+
+    async def _step_or_wait(self) -> bool:
+        """One batch; on a database error that another connection may not have (a
+        connection killed by a restart, a failover, the pool timing out), wait and say
+        so: the batch is read again (nothing of it was kept, see ``_process_batch``)."""
+        try:
+            await self.step()
+        except (OperationalError, InterfaceError) as error:
+            self._retry_wait = min(RETRY_WAIT_MAX, max(RETRY_WAIT, 2 * self._retry_wait))
+            log.warning(
+                "%s: the store failed (%s); reading the batch again in %.1f s",
+                *(self.projection.name, error, self._retry_wait),
+            )
+            await asyncio.sleep(self._retry_wait)
+            return False
+        self._retry_wait = 0.0
+        return True
 
     async def step(self) -> int:
         """Process one batch; return how many notifications it held."""

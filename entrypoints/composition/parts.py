@@ -50,10 +50,13 @@ def build(settings: Settings) -> Services:
             env=postgres_env(settings.database_url, create_table=False) | scorekeeper_env(settings)
         )
         rejected: RejectedStore = PostgresRejectedStore(settings.database_url, create=False)
-        stored_view = PostgresGameStateView(postgres_datastore(settings.database_url))
+        # The projector writes under this lock: it need not read its own boards back,
+        # nor check a connection before each save (its follower retries a failed batch).
         writer_lock = AdvisoryLock(settings.database_url, "scoreline:game_state")
-        # The projector writes under that lock: it need not read its own boards back.
         projects = "projector" in WORKERS[settings.role]
+        stored_view = PostgresGameStateView(
+            postgres_datastore(settings.database_url, pre_ping=not projects)
+        )
         view: GameStateView = WriterBoards(stored_view) if projects else stored_view
         from adapters.postgres_standings import PostgresStandingsStore
 
@@ -204,19 +207,19 @@ def _add_player_stats(services: Services, store: PlayerStatsStore) -> None:
 
 
 def _follow_boards(services: Services) -> None:
-    """The projector role's followers of the standings and the player stats. With
-    PostgreSQL, one each, under its own writer lock (projectors may be several). Without
-    (embedded, in memory: one process), one follower for both, one thread and one fold
-    of each batch (they fold the same boards): half the boards read, folded and turned
-    into records."""
+    """The projector role's follower of the standings and the player stats: one for
+    both, one thread and one fold of each batch (they fold the same boards): half the
+    boards read, folded and turned into records. With PostgreSQL under one writer lock
+    (projectors may be several); embedded, in a process that also serves the fans, in
+    short batches with rests between them."""
     settings, scorekeeper = services.settings, services.scorekeeper
     if "projector" not in WORKERS[settings.role]:
         return
     assert services.standings is not None and services.player_stats is not None
     standings = StandingsProjection(services.standings, scorekeeper.name)
     player_stats = PlayerStatsProjection(services.player_stats, scorekeeper.name)
+    group = FoldedGroup("standings+player_stats", [standings, player_stats])
     if not settings.database_url:
-        group = FoldedGroup("standings+player_stats", [standings, player_stats])
         follower = LogFollower(
             scorekeeper,
             group,
@@ -228,10 +231,9 @@ def _follow_boards(services: Services) -> None:
         return
     from adapters.postgres_advisory_lock import AdvisoryLock
 
-    for projection in (standings, player_stats):
-        lock = AdvisoryLock(settings.database_url, f"scoreline:{projection.name}")
-        follower = LogFollower(scorekeeper, projection, linger=OFF_PATH_LINGER)
-        services.read_models.append((projection.name, follower, lock))
+    lock = AdvisoryLock(settings.database_url, f"scoreline:{group.name}")
+    follower = LogFollower(scorekeeper, group, linger=OFF_PATH_LINGER)
+    services.read_models.append((group.name, follower, lock))
 
 
 def _add_near_cache(services: Services) -> None:

@@ -1,5 +1,6 @@
-"""How the embedded process follows its read models: the game states alone (the fans'
-path: no linger), and the standings and player stats as one lingering group."""
+"""How the embedded process (and a projector on PostgreSQL) follows its read models:
+the game states alone (the fans' path: no linger), and the standings and player stats
+as one lingering group."""
 
 from __future__ import annotations
 
@@ -41,3 +42,25 @@ def test_the_embedded_recorder_folds_the_game_states_on_its_thread(tmp_path: Pat
     assert not folds_on_recorder(
         Settings(data_dir=tmp_path, database_url="postgresql://localhost/x")
     )
+
+
+def test_a_projector_on_postgresql_follows_standings_and_player_stats_as_one(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """As embedded, one follower folds both (half the boards read and folded), under
+    one writer lock; the history follows alone, under its own."""
+    from adapters.postgres_schema import upgrade
+
+    upgrade(postgres_url)
+    settings = Settings(data_dir=tmp_path, database_url=postgres_url, role="projector")
+    services = build(settings)
+    try:
+        found = {name: (follower, lock) for name, follower, lock in services.read_models}
+        assert set(found) == {"standings+player_stats", "history"}
+        group, lock = found["standings+player_stats"]
+        assert isinstance(group.projection, FoldedGroup)
+        assert [m.name for m in group.projection.members] == ["standings", "player_stats"]
+        assert lock is not None and lock.name == "scoreline:standings+player_stats"
+        assert group.linger > 0 and found["history"][0].linger > 0
+    finally:
+        services.close()

@@ -148,3 +148,42 @@ def test_for_any_batching_the_writer_stores_what_the_plain_view_stores(
     games = [f"g{i}" for i in range(len(goals))]
     assert kept.boards(games) == plain.boards(games)
     assert kept.states() == plain.states()
+
+
+async def test_the_writer_outlives_its_connection_being_killed(postgres_url: str) -> None:
+    """No check before each save (pre_ping off): a connection killed by a restart fails
+    one batch, which the follower reads again on a new connection."""
+    import asyncio
+
+    import psycopg
+
+    from adapters.postgres_schema import postgres_datastore
+
+    probe = open_postgres_game_state_view(postgres_url, schema=fresh("killed"))
+    stored = PostgresGameStateView(
+        postgres_datastore(postgres_url, schema=probe.datastore.schema, pool_size=1, pre_ping=False)
+    )
+    keeper = keeper_of(soccer("g1", 4))
+    follower = LogFollower(
+        keeper, GameStateProjection(WriterBoards(stored), UPSTREAM), batch_size=2
+    )
+    try:
+        follower.fold_now()  # notifications 1-2, on the pool's one connection
+        with stored.datastore.get_connection() as conn:
+            backend = conn.info.backend_pid
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
+        task = asyncio.create_task(follower.run())
+        for _ in range(200):  # a bound, not a timing check
+            board = stored.board("g1")
+            if board is not None and board.version == 6:
+                break
+            assert not task.done(), task
+            follower.poke()
+            await asyncio.sleep(0.05)
+        task.cancel()
+        assert stored.board("g1") == keeper.scoreboard("g1")
+        assert stored.max_tracking_id(UPSTREAM) == 6
+    finally:
+        stored.datastore.close()
+        probe.datastore.close()
