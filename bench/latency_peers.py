@@ -112,27 +112,18 @@ def _redis_sender(
 def _kafka_sender(
     bootstrap: str, topic: str, keys: Sequence[str], pad: str, sent: dict[str, float]
 ) -> tuple[Send, Close]:
-    from confluent_kafka import Producer  # ingest's client (librdkafka), its settings
+    from kafka import KafkaProducer
 
-    producer = Producer(
-        {
-            "bootstrap.servers": bootstrap,
-            "enable.idempotence": True,
-            "acks": "all",
-            "partitioner": "murmur2_random",
-            "linger.ms": 0,
-        }
-    )
+    producer = KafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
 
     async def send(i: int) -> None:
         key = f"m{i}"
         payload = json.dumps({"id": key, "pad": pad}).encode()
         sent[key] = time.monotonic()
-        producer.produce(topic, key=keys[i % len(keys)].encode(), value=payload)
-        producer.poll(0)  # serve the delivery reports
+        producer.send(topic, key=keys[i % len(keys)].encode(), value=payload)
 
     async def close() -> None:
-        await asyncio.to_thread(producer.flush, 10)
+        await asyncio.to_thread(producer.close, 10)
 
     return send, close
 
