@@ -1,18 +1,20 @@
-"""A board as a ``jsonb`` query parameter, its JSON text made once per board.
+"""A board as a ``jsonb`` query parameter, its JSON text made from the game's last one.
 
-:func:`board_jsonb` gives psycopg the text of ``scoreboard_json`` (domain/
-scoreboard_record.py), which inside ``records_shared`` is made once for every store
-that saves the same board (game state, standings, player stats); outside it, once per
-call. The text is what ``Jsonb(scoreboard_to_record(board))`` would send: psycopg's
-own dumps is ``json.dumps`` too.
+:func:`board_jsonb` gives psycopg the text :func:`adapters.board_texts.board_text`
+makes: only the plays new or changed since the game's last text are encoded (a live
+game's board grows by a play an event, and a whole-board ``json.dumps`` per save cost
+a third of the fleet projector's game-state follower at 600 events a game), and the
+same board saved by several stores (game state, standings, player stats) gets the very
+same text. It parses to what ``Jsonb(scoreboard_to_record(board))`` sends
+(tests/unit/test_board_texts.py): PostgreSQL stores the same ``jsonb``.
 """
 
 from __future__ import annotations
 
 from psycopg.types.json import Jsonb
 
+from adapters.board_texts import board_text
 from domain.scoreboard import Scoreboard
-from domain.scoreboard_record import scoreboard_json
 
 
 def _as_is(text: object) -> str:
@@ -21,5 +23,5 @@ def _as_is(text: object) -> str:
 
 
 def board_jsonb(board: Scoreboard) -> Jsonb:
-    """The board's record as a jsonb parameter (its JSON shared inside records_shared)."""
-    return Jsonb(scoreboard_json(board), dumps=_as_is)
+    """The board's record as a jsonb parameter (encoded from the game's last text)."""
+    return Jsonb(board_text(board).text, dumps=_as_is)
