@@ -75,7 +75,7 @@ class FoldingProjection(Protocol):
         ...
 
 
-SHARED_KEPT = 5_000  # recorded Game events kept for the other followers (10 batches of 500)
+SHARED_KEPT = 10_000  # recorded Game events kept for the other followers (5 full batches)
 _GAME_EVENTS = (Game.Scheduled, Game.Recorded)
 _shared: dict[int, tuple[Any, RecordedEvent]] = {}  # id(domain event) -> it, its RecordedEvent
 _shared_lock = threading.Lock()  # (held to add and forget, not to look up)
