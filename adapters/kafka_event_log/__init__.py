@@ -1,6 +1,6 @@
 """The EventLog on a Kafka topic (``game-events`` in production): librdkafka
-(confluent-kafka) produces and consumes; kafka-python's admin client makes the topic
-and reads its end offsets.
+(confluent-kafka) produces; kafka-python consumes, makes the topic and reads its end
+offsets.
 
 See domain.ports.EventLog for the guarantees; how this keeps them:
 
@@ -22,9 +22,9 @@ See domain.ports.EventLog for the guarantees; how this keeps them:
   :class:`EventLogUnavailable` within about ``timeout_ms`` + 1 s: ingestion answers 503
   and the provider retries (the Scorekeeper dedupes). A producer that failed other than
   by a timeout is replaced (it may refuse every record from then on).
-- **Consumer group.** Rebalance callbacks run inside librdkafka's ``poll``, on the
-  :meth:`KafkaLogConsumer.poll` worker thread; ``on_assigned`` is asked for every
-  (re)assigned partition and each is assigned at its answer (consumer.py).
+- **Consumer group.** Rebalance callbacks run on kafka-python's IO thread while the
+  :meth:`KafkaLogConsumer.poll` worker thread waits for them; ``on_assigned`` is asked
+  for every (re)assigned partition and each is sought to its answer before fetching.
 """
 
 from adapters.kafka_event_log.consumer import KafkaLogConsumer
