@@ -55,7 +55,7 @@ class Projection(Protocol):
 # Notifications a follower reads at most per batch. A batch writes each game it touches
 # once (its board, its rows), so a follower catching up does less per event the more
 # events of a game a batch holds: 2,000 against 500 took the fleet projector from ~0.19
-# to ~0.15 ms of CPU an event (BENCHMARKS.md, 2026-12-03 14:3x). At a live pace batches
+# to ~0.15 ms of CPU an event (BENCHMARKS.md, "2026-12-03 14:23-14:54 UTC"). At a live pace batches
 # hold what arrived since the last, far fewer.
 BATCH_SIZE = 2_000
 RETRY_WAIT, RETRY_WAIT_MAX = 0.1, 5.0  # seconds after a failed batch (doubling)

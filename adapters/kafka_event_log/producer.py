@@ -87,7 +87,6 @@ class AckedProducer:
                     headers=[(RECEIVED_AT_HEADER, repr(r.received_at).encode())],
                     on_delivery=acks.report,
                 )
-                acks.sent += 1
         except (BufferError, KafkaException) as error:
             acks.give_up()
             if isinstance(error, KafkaException):  # not a full queue: the producer refuses
@@ -146,7 +145,6 @@ class _Acks:
         self.loop = loop
         self.done: asyncio.Future[None] = loop.create_future()
         self.expected = expected
-        self.sent = 0  # produced so far (the rest failed to be queued: give_up)
         self.reported = 0
         self.error: KafkaError | None = None
 
