@@ -34,7 +34,6 @@ from adapters.kafka_event_log.settings import (
     RECEIVED_AT_HEADER,
     EventLogUnavailable,
     KafkaSettings,
-    rdkafka_common,
 )
 from domain.ports import LogRecord
 
@@ -44,11 +43,26 @@ log = logging.getLogger("scoreline.kafka")
 _TIMEOUTS = frozenset({KafkaError._MSG_TIMED_OUT, KafkaError._TIMED_OUT})
 
 
+# kafka-python's spellings of the settings in ``extra`` that librdkafka spells otherwise
+# (any other key is passed to librdkafka as it is: use its own names there).
+_RDKAFKA_SPELLINGS = {
+    "security_protocol": "security.protocol",
+    "sasl_mechanism": "sasl.mechanism",
+    "sasl_plain_username": "sasl.username",
+    "sasl_plain_password": "sasl.password",
+    "ssl_cafile": "ssl.ca.location",
+    "ssl_certfile": "ssl.certificate.location",
+    "ssl_keyfile": "ssl.key.location",
+}
+
+
 def producer_config(settings: KafkaSettings) -> dict[str, Any]:
     """librdkafka's configuration for the settings (see the module docstring)."""
     ms = settings.timeout_ms
-    return {
-        **rdkafka_common(settings),
+    config: dict[str, Any] = {
+        "bootstrap.servers": settings.bootstrap,
+        "socket.connection.setup.timeout.ms": ms,
+        "topic.metadata.refresh.interval.ms": 60_000,
         "enable.idempotence": True,
         "acks": "all",
         "partitioner": "murmur2_random",
@@ -56,6 +70,11 @@ def producer_config(settings: KafkaSettings) -> dict[str, Any]:
         "message.timeout.ms": ms,  # a record's whole delivery, retries included
         "request.timeout.ms": ms,
     }
+    if settings.client_id is not None:
+        config["client.id"] = settings.client_id
+    for key, value in settings.extra.items():
+        config[_RDKAFKA_SPELLINGS.get(key, key)] = value
+    return config
 
 
 class AckedProducer:

@@ -31,7 +31,7 @@ class KafkaSettings:
     # costs an idle consumer one small fetch round trip per wait, nothing under load.
     fetch_max_wait_ms: int = 10
     # Settings for every client (kafka-python's spellings, security_protocol, ssl_*,
-    # sasl_*, ...; librdkafka gets them respelled: see rdkafka_common).
+    # sasl_*, ...; librdkafka gets them respelled: see producer.producer_config).
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def client(self) -> dict[str, Any]:
@@ -43,31 +43,3 @@ class KafkaSettings:
         if self.client_id is not None:
             common["client_id"] = self.client_id
         return common
-
-
-# kafka-python's spellings of the settings in ``extra`` that librdkafka spells otherwise
-# (any other key is passed to librdkafka as it is: use its own names there).
-_RDKAFKA_SPELLINGS = {
-    "security_protocol": "security.protocol",
-    "sasl_mechanism": "sasl.mechanism",
-    "sasl_plain_username": "sasl.username",
-    "sasl_plain_password": "sasl.password",
-    "ssl_cafile": "ssl.ca.location",
-    "ssl_certfile": "ssl.certificate.location",
-    "ssl_keyfile": "ssl.key.location",
-}
-
-
-def rdkafka_common(settings: KafkaSettings) -> dict[str, Any]:
-    """What every librdkafka client of these settings is configured with."""
-    ms = settings.timeout_ms
-    config: dict[str, Any] = {
-        "bootstrap.servers": settings.bootstrap,
-        "socket.connection.setup.timeout.ms": ms,
-        "topic.metadata.refresh.interval.ms": 60_000,
-    }
-    if settings.client_id is not None:
-        config["client.id"] = settings.client_id
-    for key, value in settings.extra.items():
-        config[_RDKAFKA_SPELLINGS.get(key, key)] = value
-    return config
