@@ -142,7 +142,10 @@ class Services:
     async def wake_projectors(self, verdicts: Sequence[Verdict]) -> None:
         """The recorder's ``on_recorded``: every read model of this process has news
         (the game states' follower, when the recorder folded them on its thread,
-        ``RecordingWorker.after_commit``, has only to publish them)."""
+        ``RecordingWorker.after_commit``, has only to publish them). A batch of
+        duplicates and refusals appended nothing: no follower is woken for it."""
+        if not any(v.outcome == "recorded" for v in verdicts):
+            return
         if self.recorder.after_commit is None:
             self.follower.poke()
         else:

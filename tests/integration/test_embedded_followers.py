@@ -64,3 +64,21 @@ def test_a_projector_on_postgresql_follows_standings_and_player_stats_as_one(
         assert group.linger > 0 and found["history"][0].linger > 0
     finally:
         services.close()
+
+
+async def test_a_batch_that_recorded_nothing_wakes_no_follower(tmp_path: Path) -> None:
+    from domain.events import Verdict
+
+    services = build(Settings(data_dir=tmp_path))
+    followers = [services.follower, *(f for _, f, _ in services.read_models)]
+    try:
+        nothing = [
+            Verdict("e1", "g1", "duplicate"),
+            Verdict("e2", "g1", "conflict", "another event has this id"),
+        ]
+        await services.wake_projectors(nothing)
+        assert not any(f._wake.is_set() for f in followers)
+        await services.wake_projectors([*nothing, Verdict("e3", "g1", "recorded", version=1)])
+        assert all(f._wake.is_set() for f in followers)
+    finally:
+        services.close()
