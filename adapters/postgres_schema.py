@@ -26,6 +26,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Identifier
 
+from adapters.partitioned_recorders import process_recorder_env
+
 SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 QUERY_KEYS = ("schema", "pool_size", "max_overflow", "connect_timeout", "host")
 
@@ -122,6 +124,8 @@ def postgres_env(database_url: str, *, create_table: bool = True) -> dict[str, s
         # still cost no request (checked by terminating them between calls).
         "POSTGRES_PRE_PING": "n",
         "CREATE_TABLE": "y" if create_table else "n",
+        # The recorder stores each partition's position with one poll's events.
+        **process_recorder_env("eventsourcing.postgres"),
     }
 
 

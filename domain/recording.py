@@ -4,7 +4,9 @@ Guarantees, per log partition (all of a game's events share one):
 - Nothing accepted is lost: the tracked position only advances past a record once it
   is recorded, refused (and kept) or found a duplicate; events held in the
   SequenceBuffer hold the position back, so after a crash or a rebalance they are
-  read again. The position is stored in the same transaction as the events.
+  read again. The position is stored in the same transaction as the events: one
+  transaction per poll, holding every partition's events and position (see
+  ``Scorekeeper.commit`` for a store that keeps one position per transaction).
 - Nothing is doubled: re-read events are duplicates by ``event_id`` (Scorekeeper).
 - Per game, events are recorded in ``sequence_number`` order, waiting at most the
   gap timeout for a missing one (then the gap is reported and recording goes on).
@@ -40,6 +42,21 @@ class PartitionState:
     tracked: int  # the position stored with the events
     consumed: int  # the last position read
     received_at: dict[int, float] = field(default_factory=dict)
+
+
+@dataclass
+class _PartitionWork:
+    """What one poll has for one partition: the events released in order, and the
+    position to store with them (the last one read, unless an event is held back)."""
+
+    partition: int
+    state: PartitionState
+    released: list[tuple[GameEvent, int]]
+    safe: int
+
+
+def _released(work: Sequence[_PartitionWork]) -> list[tuple[_PartitionWork, tuple[GameEvent, int]]]:
+    return [(item, pair) for item in work for pair in item.released]
 
 
 class RecordingWorker:
@@ -129,50 +146,55 @@ class RecordingWorker:
                 state.buffer.offer(event, item.position, now)
             )
             state.consumed = item.position
+        work: list[_PartitionWork] = []
         for partition, state in list(self.partitions.items()):
             released = ready.get(partition, []) + state.buffer.expire(now)
-            await self._record(partition, state, released)
+            held = state.buffer.lowest_held_position()
+            safe = state.consumed if held is None else held - 1
+            if released or safe > state.tracked:
+                work.append(_PartitionWork(partition, state, released, safe))
+        if work:
+            await self._record(work)
         await self._ask_for_missing()
 
-    async def _record(
-        self, partition: int, state: PartitionState, ready: list[tuple[GameEvent, int]]
-    ) -> None:
-        held = state.buffer.lowest_held_position()
-        safe = state.consumed if held is None else held - 1
-        if not ready and safe <= state.tracked:
-            return
-        received = [state.received_at.get(position) for _, position in ready]
-        tracking = Tracking(self.upstream(partition), safe) if safe > state.tracked else None
+    async def _record(self, work: list[_PartitionWork]) -> None:
+        """Record every partition's released events and store their positions: one
+        commit for all of them, on the recorder's thread."""
         verdicts = await asyncio.get_running_loop().run_in_executor(
-            self._thread, self._decide_and_commit, partition, ready, received, tracking
+            self._thread, self._decide_and_commit, work
         )
-        if tracking is not None:
-            state.tracked = safe
-        self.recorded_count += sum(1 for v in verdicts if v.outcome == "recorded")
         wall = time.time()
-        for verdict, (event, position) in zip(verdicts, ready, strict=True):
-            received_at = state.received_at.pop(position, wall)
+        for item in work:
+            if item.safe > item.state.tracked:
+                item.state.tracked = item.safe
+        for verdict, (item, (event, position)) in zip(verdicts, _released(work), strict=True):
+            received_at = item.state.received_at.pop(position, wall)
             if verdict.outcome == "recorded":
+                self.recorded_count += 1
                 self.monitor.note_recorded(
                     event.provider, event.game_id, event.sequence_number, received_at, wall
                 )
         if self.on_recorded is not None and verdicts:
             await self.on_recorded(verdicts)
 
-    def _decide_and_commit(
-        self,
-        partition: int,
-        ready: list[tuple[GameEvent, int]],
-        received: list[float | None],
-        tracking: Tracking | None,
-    ) -> list[Verdict]:
-        """Decide, keep what is refused, then commit the rest with the position: one
-        trip to a worker thread for the whole batch."""
-        decision = self.scorekeeper.decide([e for e, _ in ready], received)
-        for verdict, (event, position) in zip(decision.verdicts, ready, strict=True):
+    def _decide_and_commit(self, work: list[_PartitionWork]) -> list[Verdict]:
+        """Decide, keep what is refused, then commit the rest with the positions: one
+        trip to a worker thread, one transaction, for the whole poll. (A game's events
+        are all on one partition, so deciding the partitions' events together judges
+        each game's in its own order.)"""
+        released = _released(work)
+        events = [event for _, (event, _) in released]
+        received = [item.state.received_at.get(position) for item, (_, position) in released]
+        decision = self.scorekeeper.decide(events, received)
+        for verdict, (item, (event, position)) in zip(decision.verdicts, released, strict=True):
             if verdict.outcome in ("conflict", "rejected"):
-                self._keep_refused(partition, verdict, event, position)
-        self.scorekeeper.commit(decision, tracking)
+                self._keep_refused(item.partition, verdict, event, position)
+        trackings = [
+            Tracking(self.upstream(item.partition), item.safe)
+            for item in work
+            if item.safe > item.state.tracked
+        ]
+        self.scorekeeper.commit(decision, trackings)
         if self.after_commit is not None and any(
             v.outcome == "recorded" for v in decision.verdicts
         ):

@@ -97,9 +97,10 @@ class Scorekeeper(Application[UUID]):
 
     # ---------------------------------------------------------------- commands
     def record(
-        self, events: Sequence[GameEvent], tracking: Tracking | None = None
+        self, events: Sequence[GameEvent], tracking: Tracking | Sequence[Tracking] | None = None
     ) -> list[Verdict]:
-        """Apply ``events`` in order and store the accepted ones in one transaction."""
+        """Apply ``events`` in order and store the accepted ones with the position(s)
+        (see :meth:`commit`)."""
         decision = self.decide(events)
         self.commit(decision, tracking)
         return decision.verdicts
@@ -119,24 +120,57 @@ class Scorekeeper(Application[UUID]):
         ]
         return decision
 
-    def commit(self, decision: Decision, tracking: Tracking | None = None) -> None:
-        """Store a decision's new events and the upstream position, atomically."""
-        if decision.games or tracking is not None:
-            processing = ProcessingEvent[UUID](tracking=tracking)
-            # What ProcessingEvent.collect_events does for aggregates, without its two
-            # isinstance checks against runtime-checkable Protocols per aggregate.
-            for aggregate in (*decision.games.values(), *decision.aliases.values()):
-                processing.events.extend(aggregate.collect_events())
-                processing.aggregates[aggregate.id] = aggregate
-            try:
-                self._record(processing)
-            except Exception:
-                # Another writer got there first (or the store failed): what this
-                # process cached of these games may be behind the store now.
-                self.forget()
-                raise
-            if self.sole_writer:
-                self._without_aliases.difference_update(decision.aliases)
+    def commit(
+        self, decision: Decision, tracking: Tracking | Sequence[Tracking] | None = None
+    ) -> None:
+        """Store a decision's new events and the upstream position(s), atomically.
+
+        Several positions (of distinct upstreams: a partitioned log's partitions) are
+        stored in the events' transaction by a recorder that ``records_many_positions``
+        (adapters/partitioned_recorders.py). Another stores the first with the events
+        and each other one right after, in its own transaction: a crash between them
+        leaves a position behind records already stored, which are then read again and
+        found duplicates (by ``event_id``): nothing lost, nothing doubled."""
+        trackings = (
+            []
+            if tracking is None
+            else [tracking]
+            if isinstance(tracking, Tracking)
+            else [*tracking]
+        )
+        if not (decision.games or trackings):
+            return
+        processing = ProcessingEvent[UUID](tracking=trackings[0] if trackings else None)
+        later: list[Tracking] = []
+        if len(trackings) > 1:
+            if self.records_many_positions:
+                processing.tracking = None
+                processing.saved_kwargs["trackings"] = trackings
+            else:
+                later = trackings[1:]
+        # What ProcessingEvent.collect_events does for aggregates, without its two
+        # isinstance checks against runtime-checkable Protocols per aggregate.
+        for aggregate in (*decision.games.values(), *decision.aliases.values()):
+            processing.events.extend(aggregate.collect_events())
+            processing.aggregates[aggregate.id] = aggregate
+        try:
+            self._record(processing)
+            for position in later:
+                recorder = self.recorder
+                assert isinstance(recorder, ProcessRecorder)
+                recorder.insert_tracking(position)
+        except Exception:
+            # Another writer got there first (or the store failed): what this
+            # process cached of these games may be behind the store now.
+            self.forget()
+            raise
+        if self.sole_writer:
+            self._without_aliases.difference_update(decision.aliases)
+
+    @property
+    def records_many_positions(self) -> bool:
+        """Whether the store keeps several upstream positions in one transaction."""
+        return bool(getattr(self.recorder, "records_many_positions", False))
 
     def _record_one(
         self, event: GameEvent, decision: Decision, received_at: float | None = None

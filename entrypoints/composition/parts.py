@@ -10,6 +10,7 @@ from adapters.event_log import MemoryEventLog, SQLiteEventLog
 from adapters.game_state_view import MemoryGameStateView, SQLiteGameStateView
 from adapters.memory_broker import MemoryBroker
 from adapters.memory_state_cache import MemoryStateCache
+from adapters.partitioned_recorders import process_recorder_env
 from adapters.rejected_store import MemoryRejectedStore, SQLiteRejectedStore
 from adapters.sqlite_checkpoints import WalCheckpoints, tune_datastore
 from adapters.sqlite_connection import read_model_datastore
@@ -73,6 +74,7 @@ def build(settings: Settings) -> Services:
             env={
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(data_dir / "events.sqlite"),
+                **process_recorder_env("eventsourcing.sqlite"),
                 **scorekeeper_env(settings),
             }
         )

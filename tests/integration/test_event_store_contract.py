@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
+from adapters.partitioned_recorders import process_recorder_env
 from adapters.postgres_schema import postgres_env
 from domain.scorekeeper import Scorekeeper
 from domain.sports import EventType
@@ -42,6 +43,7 @@ def _keepers(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> It
                 env={
                     "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                     "SQLITE_DBNAME": str(tmp_path / "events.sqlite"),
+                    **process_recorder_env("eventsourcing.sqlite"),
                 }
             )
         else:
@@ -103,6 +105,47 @@ def test_events_and_tracking_commit_together_and_tracking_only_moves_on(make_kee
         keeper.record(g.events[2:], Tracking("game-events:0", 10))  # a replayed position
     fresh = make_keeper()
     assert len(fresh.recorded_events("g1")) == 2, "nothing of the refused batch was stored"
+    assert fresh.tracking_position("game-events:0") == 10
+    assert fresh.tracking_position("game-events:1") is None
+
+
+def test_one_commit_stores_the_position_of_every_partition_with_its_events(
+    make_keeper: Make,
+) -> None:
+    """A recorder's poll: games of two partitions, each partition's position."""
+    keeper = make_keeper()
+    a, b = game("a"), game("b")
+    positions = [Tracking("game-events:0", 4), Tracking("game-events:1", 7)]
+    assert {v.outcome for v in keeper.record(a.events + b.events, positions)} == {"recorded"}
+    fresh = make_keeper()
+    assert len(fresh.recorded_events("a")) == len(fresh.recorded_events("b")) == 4
+    assert fresh.tracking_position("game-events:0") == 4
+    assert fresh.tracking_position("game-events:1") == 7
+    # positions alone (a poll of duplicates) move on too
+    keeper.record(a.events[:1], [Tracking("game-events:0", 5), Tracking("game-events:1", 9)])
+    fresh = make_keeper()
+    assert fresh.tracking_position("game-events:0") == 5
+    assert fresh.tracking_position("game-events:1") == 9
+    assert len(fresh.recorded_events("a")) == 4
+
+
+def test_a_stale_position_among_several_stores_nothing_of_the_commit(
+    make_shared_keeper: Make,
+) -> None:
+    """On the stores a fleet or the embedded process records in, the positions are in
+    the events' transaction: one not above its stored position refuses all of it."""
+    keeper = make_shared_keeper()
+    assert keeper.records_many_positions
+    a, b = game("a"), game("b")
+    keeper.record(a.events[:2], Tracking("game-events:0", 10))
+    with pytest.raises(IntegrityError):
+        keeper.record(
+            a.events[2:] + b.events,
+            [Tracking("game-events:1", 3), Tracking("game-events:0", 10)],  # 0: replayed
+        )
+    fresh = make_shared_keeper()
+    assert len(fresh.recorded_events("a")) == 2
+    assert fresh.recorded_events("b") == []
     assert fresh.tracking_position("game-events:0") == 10
     assert fresh.tracking_position("game-events:1") is None
 
