@@ -135,19 +135,26 @@ def postgres_datastore(
     schema: str | None = None,
     pool_size: int | None = None,
     pre_ping: bool = True,
+    durable_commits: bool = True,
 ) -> PostgresDatastore:
     """A datastore (connection pool, opened lazily) for the URL, optionally overridden.
 
     ``pre_ping``: check a pooled connection (a round trip) before each use, so that
     one killed by a database restart costs no caller an error. A caller that retries
     on OperationalError/InterfaceError itself (a LogFollower's batches) can do without.
+
+    ``durable_commits=False``: its commits do not wait for the WAL to reach the disk
+    (``synchronous_commit = off``; still atomic, and never corrupt). For the read
+    models: each is a projection of the event store with its position in the same
+    transaction, so a commit a database crash loses is projected again from the
+    position that survived. Never for the event store itself.
     """
     s = parse_postgres_url(database_url)
     if schema is not None:
         s = replace(s, schema=schema)
     if pool_size is not None:
         s = replace(s, pool_size=pool_size)
-    return PostgresDatastore(
+    datastore = PostgresDatastore(
         dbname=s.dbname,
         host=s.host,
         port=s.port,
@@ -160,6 +167,11 @@ def postgres_datastore(
         idle_in_transaction_session_timeout=5,
         pre_ping=pre_ping,
     )
+    if not durable_commits:  # the pool opens lazily: its connections get the option
+        connect_kwargs = datastore.pool.kwargs
+        assert isinstance(connect_kwargs, dict)  # what PostgresDatastore gives its pool
+        connect_kwargs["options"] = "-c synchronous_commit=off"
+    return datastore
 
 
 def ensure_schema(datastore: PostgresDatastore) -> None:

@@ -55,19 +55,20 @@ def build(settings: Settings) -> Services:
         # nor check a connection before each save (its follower retries a failed batch).
         writer_lock = AdvisoryLock(settings.database_url, "scoreline:game_state")
         projects = "projector" in WORKERS[settings.role]
+        # The read models' commits wait for no disk flush, as embedded (``durable_commits``).
         stored_view = PostgresGameStateView(
-            postgres_datastore(settings.database_url, pre_ping=not projects)
+            postgres_datastore(settings.database_url, pre_ping=not projects, durable_commits=False)
         )
         view: GameStateView = WriterBoards(stored_view) if projects else stored_view
         from adapters.postgres_standings import PostgresStandingsStore
 
         standings: StandingsStore = PostgresStandingsStore(
-            postgres_datastore(settings.database_url)
+            postgres_datastore(settings.database_url, durable_commits=False)
         )
         from adapters.postgres_player_stats import PostgresPlayerStatsStore
 
         player_stats: PlayerStatsStore = PostgresPlayerStatsStore(
-            postgres_datastore(settings.database_url)
+            postgres_datastore(settings.database_url, durable_commits=False)
         )
     else:
         scorekeeper = Scorekeeper(
@@ -123,7 +124,8 @@ def build(settings: Settings) -> Services:
         from projections.history import HistoryProjection
 
         history = HistoryProjection(
-            PostgresHistory(postgres_datastore(settings.database_url)), scorekeeper.name
+            PostgresHistory(postgres_datastore(settings.database_url, durable_commits=False)),
+            scorekeeper.name,
         )
         services.read_models.append(
             (

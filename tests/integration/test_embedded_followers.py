@@ -5,6 +5,7 @@ as one lingering group."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 from entrypoints.composition import build
 from entrypoints.settings import Settings
@@ -80,5 +81,38 @@ async def test_a_batch_that_recorded_nothing_wakes_no_follower(tmp_path: Path) -
         assert not any(f._wake.is_set() for f in followers)
         await services.wake_projectors([*nothing, Verdict("e3", "g1", "recorded", version=1)])
         assert all(f._wake.is_set() for f in followers)
+    finally:
+        services.close()
+
+
+def test_a_projector_s_read_models_commit_without_waiting_for_the_disk(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """Read models are projections with their position in the same transaction: a
+    commit a database crash loses is projected again. The event store's commits wait."""
+    from adapters.postgres_schema import upgrade
+
+    def synchronous_commit(recorder: Any) -> str:
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute("SHOW synchronous_commit")
+            return str(c.fetchone()["synchronous_commit"])
+
+    upgrade(postgres_url)
+    settings = Settings(data_dir=tmp_path, database_url=postgres_url, role="projector")
+    services = build(settings)
+    try:
+        found = {"game_state": synchronous_commit(cast(Any, services.view).view)}
+        for name, follower, _ in services.read_models:
+            projection: Any = follower.projection
+            for member in getattr(projection, "members", [projection]):
+                found[f"{name}/{member.name}"] = synchronous_commit(member.store)
+        assert set(found) == {
+            "game_state",
+            "standings+player_stats/standings",
+            "standings+player_stats/player_stats",
+            "history/history",
+        }
+        assert set(found.values()) == {"off"}, found
+        assert synchronous_commit(services.scorekeeper.recorder) == "on"
     finally:
         services.close()
