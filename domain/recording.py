@@ -26,11 +26,13 @@ from eventsourcing.persistence import Tracking
 
 from domain.events import GameEvent, Verdict
 from domain.feed_monitor import FeedMonitor
-from domain.ports import EventLog, LogConsumer, RejectedStore
+from domain.ports import EventLog, LogConsumer, Positioned, RejectedStore
 from domain.scorekeeper import Scorekeeper
 from domain.sequencing import Gap, SequenceBuffer
 
 log = logging.getLogger("scoreline.recorder")
+
+RETRY_FIRST, RETRY_MAX = 0.1, 5.0  # seconds between attempts after a failed step
 
 RecordedCallback = Callable[[Sequence[Verdict]], Awaitable[None]]
 GapCallback = Callable[[str, int, int], Awaitable[None]]  # game id, first and last missing
@@ -120,12 +122,37 @@ class RecordingWorker:
         log.info("revoked partitions %s", sorted(partitions))
 
     async def run(self) -> None:
+        """Step until cancelled. A step that fails (the store away, a commit refused)
+        is not the end: the consumer is dropped, which gives its partitions back (held
+        events and all), and a new one resumes each partition after its recorded
+        position, ``RETRY_FIRST`` seconds later, doubling to ``RETRY_MAX`` while it
+        keeps failing. Nothing of the failed poll was committed, so nothing is lost."""
+        delay = RETRY_FIRST
         try:
             while True:
-                await self.step()
+                try:
+                    await self.step()
+                except Exception:
+                    log.exception("recording failed; resuming from the recorded positions")
+                    self._start_over()
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, RETRY_MAX)
+                else:
+                    delay = RETRY_FIRST
         finally:
             if self.consumer is not None:
                 self.consumer.close()
+
+    def _start_over(self) -> None:
+        """Forget all this member read since its positions: the next step rejoins."""
+        if self.consumer is not None:
+            consumer, self.consumer = self.consumer, None
+            try:
+                consumer.close()
+            except Exception:
+                log.exception("closing the log consumer failed")
+        self.partitions.clear()
+        self.scorekeeper.forget()
 
     async def step(self, max_wait: float = 0.5) -> None:
         """Read what is there (waiting a little), record what may be recorded."""
@@ -140,7 +167,10 @@ class RecordingWorker:
             state = self.partitions.get(item.partition)
             if state is None:
                 continue
-            event = GameEvent.from_dict(json.loads(item.record.value))
+            event = self._decode(item)
+            if event is None:  # kept as it came; the position moves past it
+                state.consumed = item.position
+                continue
             state.received_at[item.position] = item.record.received_at
             ready.setdefault(item.partition, []).extend(
                 state.buffer.offer(event, item.position, now)
@@ -203,6 +233,29 @@ class RecordingWorker:
             except Exception:
                 log.exception("after-commit call failed; its follower will catch up")
         return decision.verdicts
+
+    def _decode(self, item: Positioned) -> GameEvent | None:
+        """The record's event, or None once a record that is not one is kept, raw, in
+        the rejected store (ingestion writes only valid events: another writer of the
+        topic, or a release that wrote another shape; it must not stop the partition)."""
+        try:
+            return GameEvent.from_dict(json.loads(item.record.value))
+        except Exception as error:
+            log.error("undecodable record at %s:%d kept as rejected", item.partition, item.position)
+            self.rejected.keep(
+                source="recorder",
+                provider="unknown",
+                reason="undecodable",
+                detail={
+                    "detail": f"not a game event: {error!r}"[:500],
+                    "key": item.record.key,
+                    "log_partition": item.partition,
+                    "log_position": item.position,
+                },
+                body=item.record.value,
+                dedupe_key=f"{self.upstream(item.partition)}:{item.position}",
+            )
+            return None
 
     def _keep_refused(
         self, partition: int, verdict: Verdict, event: GameEvent, position: int

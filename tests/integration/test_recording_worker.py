@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import threading
 from pathlib import Path
@@ -160,3 +162,56 @@ async def test_after_commit_runs_on_the_recorders_thread_and_never_fails_the_rec
     assert [n for _, n in calls] == [3, 6]  # after each commit that recorded, seeing it
     assert all(name.startswith("recorder") for name, _ in calls)
     assert [r.event.sequence_number for r in keeper.recorded_events("g1")] == [1, 2, 3, 4, 5, 6]
+
+
+async def test_a_record_that_is_not_an_event_is_kept_raw_and_the_partition_goes_on() -> None:
+    game = soccer_game()
+    keeper, log, rejected = popo(), MemoryEventLog(), MemoryRejectedStore()
+    await append(log, *game.events[:2])
+    await log.append([LogRecord("g1", b'{"not": "an event"', 0.0)])
+    await append(log, *game.events[2:])
+    worker = RecordingWorker(keeper, log, rejected, clock=Clock())
+    await worker.step(max_wait=0)
+    assert [r.event for r in keeper.recorded_events("g1")] == game.events
+    assert keeper.tracking_position(worker.upstream(0)) == len(game.events) + 1
+    (kept,) = rejected.list()
+    assert (kept.source, kept.reason, kept.body) == (
+        "recorder",
+        "undecodable",
+        b'{"not": "an event"',
+    )
+    assert kept.detail["log_position"] == 3
+
+
+async def test_a_failed_commit_is_retried_from_the_recorded_positions() -> None:
+    """The store away for a moment: the worker keeps running, and what the failed
+    poll had read is read again and recorded, once."""
+    from eventsourcing.persistence import OperationalError
+
+    game = soccer_game()
+    keeper, log = popo(), MemoryEventLog()
+    failures = [OperationalError("the database is restarting")] * 2
+    commit = keeper.commit
+
+    def flaky_commit(*args: object, **kwargs: object) -> None:
+        if failures:
+            raise failures.pop()
+        commit(*args, **kwargs)  # type: ignore[arg-type]
+
+    keeper.commit = flaky_commit  # type: ignore[method-assign]
+    worker = RecordingWorker(keeper, log, MemoryRejectedStore(), clock=Clock())
+    await append(log, *game.events[:3])
+    running = asyncio.create_task(worker.run())
+    try:
+        async with asyncio.timeout(10):
+            while len(keeper.recorded_events("g1")) < 3:
+                await asyncio.sleep(0.01)
+            await append(log, *game.events[3:])
+            while len(keeper.recorded_events("g1")) < len(game.events):
+                await asyncio.sleep(0.01)
+        assert not failures and not running.done()
+        assert [r.event for r in keeper.recorded_events("g1")] == game.events
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
