@@ -72,7 +72,7 @@ class Rejection:
     received_at: float
     source: str  # "webhook" | "recorder"
     provider: str
-    reason: str  # short machine word: unauthorized, invalid, conflict, rule, too-large
+    reason: str  # short machine word: unauthorized, invalid, conflict, rule, too-large, ...
     detail: dict[str, Any]
     body: bytes
     content_type: str

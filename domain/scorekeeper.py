@@ -131,13 +131,12 @@ class Scorekeeper(Application[UUID]):
         and each other one right after, in its own transaction: a crash between them
         leaves a position behind records already stored, which are then read again and
         found duplicates (by ``event_id``): nothing lost, nothing doubled."""
-        trackings = (
-            []
-            if tracking is None
-            else [tracking]
-            if isinstance(tracking, Tracking)
-            else [*tracking]
-        )
+        if tracking is None:
+            trackings: list[Tracking] = []
+        elif isinstance(tracking, Tracking):
+            trackings = [tracking]
+        else:
+            trackings = [*tracking]
         if not (decision.games or trackings):
             return
         processing = ProcessingEvent[UUID](tracking=trackings[0] if trackings else None)
