@@ -56,6 +56,11 @@ class _PartitionWork:
     released: list[tuple[GameEvent, int]]
     safe: int
 
+    @property
+    def advances(self) -> bool:
+        """Whether the position to store is past the one stored."""
+        return self.safe > self.state.tracked
+
 
 def _released(work: Sequence[_PartitionWork]) -> list[tuple[_PartitionWork, tuple[GameEvent, int]]]:
     return [(item, pair) for item in work for pair in item.released]
@@ -163,12 +168,15 @@ class RecordingWorker:
         batch = await self.consumer.poll(self.batch_size, wait)
         now = self.clock()
         ready: dict[int, list[tuple[GameEvent, int]]] = {}
+        undecodable: list[tuple[Positioned, Exception]] = []
         for item in batch:
             state = self.partitions.get(item.partition)
             if state is None:
                 continue
-            event = self._decode(item)
-            if event is None:  # kept as it came; the position moves past it
+            try:
+                event = GameEvent.from_dict(json.loads(item.record.value))
+            except Exception as error:  # kept as it came (below); the position moves on
+                undecodable.append((item, error))
                 state.consumed = item.position
                 continue
             state.received_at[item.position] = item.record.received_at
@@ -176,13 +184,18 @@ class RecordingWorker:
                 state.buffer.offer(event, item.position, now)
             )
             state.consumed = item.position
+        if undecodable:  # kept before any position past them is stored
+            await asyncio.get_running_loop().run_in_executor(
+                self._thread, self._keep_undecodable, undecodable
+            )
         work: list[_PartitionWork] = []
         for partition, state in list(self.partitions.items()):
             released = ready.get(partition, []) + state.buffer.expire(now)
             held = state.buffer.lowest_held_position()
             safe = state.consumed if held is None else held - 1
-            if released or safe > state.tracked:
-                work.append(_PartitionWork(partition, state, released, safe))
+            part = _PartitionWork(partition, state, released, safe)
+            if released or part.advances:
+                work.append(part)
         if work:
             await self._record(work)
         await self._ask_for_missing()
@@ -190,14 +203,15 @@ class RecordingWorker:
     async def _record(self, work: list[_PartitionWork]) -> None:
         """Record every partition's released events and store their positions: one
         commit for all of them, on the recorder's thread."""
+        released = _released(work)
         verdicts = await asyncio.get_running_loop().run_in_executor(
-            self._thread, self._decide_and_commit, work
+            self._thread, self._decide_and_commit, work, released
         )
         wall = time.time()
         for item in work:
-            if item.safe > item.state.tracked:
+            if item.advances:
                 item.state.tracked = item.safe
-        for verdict, (item, (event, position)) in zip(verdicts, _released(work), strict=True):
+        for verdict, (item, (event, position)) in zip(verdicts, released, strict=True):
             received_at = item.state.received_at.pop(position, wall)
             if verdict.outcome == "recorded":
                 self.recorded_count += 1
@@ -207,12 +221,15 @@ class RecordingWorker:
         if self.on_recorded is not None and verdicts:
             await self.on_recorded(verdicts)
 
-    def _decide_and_commit(self, work: list[_PartitionWork]) -> list[Verdict]:
+    def _decide_and_commit(
+        self,
+        work: list[_PartitionWork],
+        released: list[tuple[_PartitionWork, tuple[GameEvent, int]]],
+    ) -> list[Verdict]:
         """Decide, keep what is refused, then commit the rest with the positions: one
         trip to a worker thread, one transaction, for the whole poll. (A game's events
         are all on one partition, so deciding the partitions' events together judges
         each game's in its own order.)"""
-        released = _released(work)
         events = [event for _, (event, _) in released]
         received = [item.state.received_at.get(position) for item, (_, position) in released]
         decision = self.scorekeeper.decide(events, received)
@@ -220,9 +237,7 @@ class RecordingWorker:
             if verdict.outcome in ("conflict", "rejected"):
                 self._keep_refused(item.partition, verdict, event, position)
         trackings = [
-            Tracking(self.upstream(item.partition), item.safe)
-            for item in work
-            if item.safe > item.state.tracked
+            Tracking(self.upstream(item.partition), item.safe) for item in work if item.advances
         ]
         self.scorekeeper.commit(decision, trackings)
         if self.after_commit is not None and any(
@@ -234,13 +249,11 @@ class RecordingWorker:
                 log.exception("after-commit call failed; its follower will catch up")
         return decision.verdicts
 
-    def _decode(self, item: Positioned) -> GameEvent | None:
-        """The record's event, or None once a record that is not one is kept, raw, in
-        the rejected store (ingestion writes only valid events: another writer of the
-        topic, or a release that wrote another shape; it must not stop the partition)."""
-        try:
-            return GameEvent.from_dict(json.loads(item.record.value))
-        except Exception as error:
+    def _keep_undecodable(self, found: list[tuple[Positioned, Exception]]) -> None:
+        """Keep records that are not events, raw, in the rejected store (ingestion writes
+        only valid events: another writer of the topic, or a release that wrote another
+        shape; it must not stop the partition)."""
+        for item, error in found:
             log.error("undecodable record at %s:%d kept as rejected", item.partition, item.position)
             self.rejected.keep(
                 source="recorder",
@@ -255,7 +268,6 @@ class RecordingWorker:
                 body=item.record.value,
                 dedupe_key=f"{self.upstream(item.partition)}:{item.position}",
             )
-            return None
 
     def _keep_refused(
         self, partition: int, verdict: Verdict, event: GameEvent, position: int
