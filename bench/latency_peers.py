@@ -3,7 +3,8 @@
 Peers: the same pace as the provider, received by the same kind of process (bench/fans.py),
 through the infrastructure alone: Redis PUBLISH -> SUBSCRIBE (one channel per game,
 payloads about the size of a gateway message), and Kafka produce (acks=all,
-idempotent, as ingest produces) -> consume (kafka-python's default fetch settings,
+idempotent, as ingest's producer is set; with kafka-python's client, not ingest's
+librdkafka) -> consume (kafka-python's default fetch settings,
 as the recorder consumes; and again with ``fetch_max_wait_ms=10``, since the broker
 here holds a fetch for much of that wait) on a fresh topic of the fleet's partition
 count.
