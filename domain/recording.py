@@ -27,6 +27,7 @@ from eventsourcing.persistence import Tracking
 from domain.events import GameEvent, Verdict
 from domain.feed_monitor import FeedMonitor
 from domain.ports import EventLog, LogConsumer, Positioned, RejectedStore
+from domain.refused_records import keep_refused, keep_undecodable
 from domain.scorekeeper import Scorekeeper
 from domain.sequencing import Gap, SequenceBuffer
 
@@ -186,7 +187,7 @@ class RecordingWorker:
             state.consumed = item.position
         if undecodable:  # kept before any position past them is stored
             await asyncio.get_running_loop().run_in_executor(
-                self._thread, self._keep_undecodable, undecodable
+                self._thread, keep_undecodable, self.rejected, self.upstream, undecodable
             )
         work: list[_PartitionWork] = []
         for partition, state in list(self.partitions.items()):
@@ -235,7 +236,7 @@ class RecordingWorker:
         decision = self.scorekeeper.decide(events, received)
         for verdict, (item, (event, position)) in zip(decision.verdicts, released, strict=True):
             if verdict.outcome in ("conflict", "rejected"):
-                self._keep_refused(item.partition, verdict, event, position)
+                keep_refused(self.rejected, self.upstream, item.partition, verdict, event, position)
         trackings = [
             Tracking(self.upstream(item.partition), item.safe) for item in work if item.advances
         ]
@@ -248,50 +249,6 @@ class RecordingWorker:
             except Exception:
                 log.exception("after-commit call failed; its follower will catch up")
         return decision.verdicts
-
-    def _keep_undecodable(self, found: list[tuple[Positioned, Exception]]) -> None:
-        """Keep records that are not events, raw, in the rejected store (ingestion writes
-        only valid events: another writer of the topic, or a release that wrote another
-        shape; it must not stop the partition)."""
-        for item, error in found:
-            log.error("undecodable record at %s:%d kept as rejected", item.partition, item.position)
-            self.rejected.keep(
-                source="recorder",
-                provider="unknown",
-                reason="undecodable",
-                detail={
-                    "detail": f"not a game event: {error!r}"[:500],
-                    "key": item.record.key,
-                    "log_partition": item.partition,
-                    "log_position": item.position,
-                },
-                body=item.record.value,
-                dedupe_key=f"{self.upstream(item.partition)}:{item.position}",
-            )
-
-    def _keep_refused(
-        self, partition: int, verdict: Verdict, event: GameEvent, position: int
-    ) -> None:
-        log.warning(
-            "event refused by recorder: %s",
-            verdict.reason,
-            extra={"game_id": event.game_id, "event_id": event.event_id},
-        )
-        self.rejected.keep(
-            source="recorder",
-            provider=event.provider,
-            reason="conflict" if verdict.outcome == "conflict" else "rule",
-            detail={
-                "detail": verdict.reason,
-                **verdict.extra,
-                "game_id": event.game_id,
-                "event_id": event.event_id,
-                "log_partition": partition,
-                "log_position": position,
-            },
-            body=json.dumps(event.to_dict()).encode(),
-            dedupe_key=f"{self.upstream(partition)}:{position}:{event.event_id}",
-        )
 
     async def _ask_for_missing(self) -> None:
         """Ask once per open gap for the missing events (a provider's recovery call)."""
