@@ -22,11 +22,10 @@ Guarantees (asyncio, one event loop; nothing shared between processes):
   subscription closed) by a sweep every ``idle_seconds / 4`` (1 to 30 s); at most
   ``max_games`` live games are held, the least recently polled going first.
 - **Final games** leave the live set: their subscription is closed and their state is
-  held in an :class:`~adapters.early_expiration_cache.EarlyExpirationCache` for
-  ``final_ttl_seconds`` (probabilistic early refresh, one refresh in flight), re-read from
-  the fallback when it expires: a correction to a finished game reaches pollers within
-  that TTL, never going back to an older version. Should a re-read find the game no
-  longer FINAL, it is live again.
+  held by :class:`~entrypoints.web.final_states.FinalStates` for ``final_ttl_seconds``,
+  re-read from the fallback when it expires: a correction to a finished game reaches
+  pollers within that TTL, never going back to an older version. Should a re-read find
+  the game no longer FINAL, it is live again.
 - An unknown game (the fallback has nothing) is not held: each poll of it reads again.
 - Every answer counts one cache hit (from memory) or one miss (a fallback read).
 """
@@ -37,12 +36,11 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from adapters.early_expiration_cache import EarlyExpirationCache
 from entrypoints.web.fanout.feed import Listener
+from entrypoints.web.final_states import FinalStates
 from entrypoints.web.hub import Replay
 from entrypoints.web.state_snapshot import Snapshot, snapshot_of_frame
 
@@ -103,11 +101,8 @@ class NearCache:
         self._clock = clock
         self._live: dict[str, _Live] = {}
         self._warming: dict[str, asyncio.Task[Snapshot | None]] = {}
-        # Final games: the last state known (a floor for versions) and the TTL'd copy.
-        self._finals: OrderedDict[str, Snapshot] = OrderedDict()
-        self._unread: set[str] = set()  # finals whose copy is what the stream brought
-        self._final_copies = EarlyExpirationCache[Snapshot | None](
-            final_ttl_seconds, max_entries=max_games, clock=clock
+        self._finals = FinalStates(
+            load, self.get, ttl_seconds=final_ttl_seconds, max_games=max_games, clock=clock
         )
         self._sweeper: asyncio.Task[None] | None = None
         self._unsubscribing: set[asyncio.Task[None]] = set()
@@ -144,7 +139,7 @@ class NearCache:
         return list(self._live)
 
     def final_games(self) -> list[str]:
-        return list(self._finals)
+        return self._finals.games()
 
     # ---------------------------------------------------------------- updates
     def offer(self, game_id: str, snapshot: Snapshot) -> bool:
@@ -176,7 +171,7 @@ class NearCache:
         for flight in list(self._warming.values()):
             flight.cancel()
         await asyncio.gather(*self._unsubscribing, return_exceptions=True)
-        await self._final_copies.close()
+        await self._finals.close()
 
     # --------------------------------------------------------------- internal
     async def _warm(self, game_id: str) -> Snapshot | None:
@@ -194,7 +189,7 @@ class NearCache:
         if snapshot is None or snapshot.final or self._closed:
             await self._hub.unsubscribe(subscriber)
             if snapshot is not None and snapshot.final:
-                self._remember_final(game_id, snapshot)
+                self._finals.remember(game_id, snapshot)
             return snapshot
         entry = _Live(snapshot, self._clock(), subscriber)
         self._live[game_id] = entry
@@ -243,48 +238,13 @@ class NearCache:
         """A live game went FINAL: close its subscription, hold it as a final game."""
         del self._live[game_id]
         self._close_subscription(entry)
-        self._remember_final(game_id, entry.snapshot)
-
-    def _remember_final(self, game_id: str, snapshot: Snapshot) -> None:
-        known = self._finals.get(game_id)
-        if known is None or snapshot.version > known.version:
-            self._finals[game_id] = snapshot
-        self._finals.move_to_end(game_id)
-        while len(self._finals) > self.max_games:
-            gone, _ = self._finals.popitem(last=False)
-            self._final_copies.invalidate(gone)
-            self._unread.discard(gone)
-        self._final_copies.invalidate(game_id)  # the next read starts from this one
-        self._unread.add(game_id)
+        self._finals.remember(game_id, entry.snapshot)
 
     async def _final(self, game_id: str) -> Snapshot | None:
-        read_fallback: list[bool] = []
-        found = await self._final_copies.get(
-            game_id, lambda: self._refresh_final(game_id, read_fallback)
-        )
+        found, read_fallback = await self._finals.read(game_id)
         if self._counters is not None:
             (self._counters.cache_miss if read_fallback else self._counters.cache_hit)()
         return found
-
-    async def _refresh_final(self, game_id: str, read_fallback: list[bool]) -> Snapshot | None:
-        """The TTL'd copy's compute: first the state known, then the fallback's (never older)."""
-        known = self._finals.get(game_id)
-        if known is None:  # dropped for the bound meanwhile
-            return await self.get(game_id)
-        if game_id in self._unread:  # just retired: what the stream brought is current
-            self._unread.discard(game_id)
-            return known
-        read_fallback.append(True)
-        loaded = await self._load(game_id)
-        if loaded is None or loaded.version <= known.version:
-            return known
-        if loaded.final:
-            self._finals[game_id] = loaded
-            return loaded
-        # Corrected out of FINAL: live again, subscribed like any cold game.
-        del self._finals[game_id]
-        self._final_copies.invalidate(game_id)
-        return await self.get(game_id)
 
     def _bound(self) -> None:
         while len(self._live) > self.max_games:
