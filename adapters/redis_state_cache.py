@@ -16,11 +16,16 @@ Guarantees (both implementations; see adapters.memory_state_cache):
   given, on one connection; so a message is sent after the state of its update is
   stored, and one caller's messages on a channel go out in order. Awaiting it before
   the next call keeps that order across calls.
-- Redis errors (ConnectionError, TimeoutError) propagate to the caller.
+- Every call is bounded by ``timeout`` seconds as a whole (``TimeoutError``), a
+  pipeline included; Redis errors (``redis.ConnectionError``...) propagate to the
+  caller. (redis-py's own ``socket_timeout`` would put an ``asyncio.timeout`` around
+  every reply read: with hiredis, a third of the client's instructions for a pipeline
+  of PUBLISHes; BENCHMARKS.md, 2026-12-04 02:35, "its fan-out's client cost".)
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -65,8 +70,11 @@ class RedisStateCache:
     def __init__(self, url: str, *, prefix: str = "", timeout: float = 5.0) -> None:
         self.url, self.prefix = url, prefix
         self._prefix = prefix
+        self.timeout = timeout
+        # No socket_timeout (redis-py 8 sets 5 s by default): each call is bounded once,
+        # by asyncio.timeout (see the module docstring).
         self._redis: Redis = Redis.from_url(
-            url, socket_connect_timeout=timeout, socket_timeout=timeout
+            url, socket_connect_timeout=timeout, socket_timeout=None
         )
         self.games_key = f"{prefix}games"
         self._put = self._redis.register_script(_PUT)
@@ -78,9 +86,10 @@ class RedisStateCache:
     async def put(self, game_id: str, state: dict[str, Any], *, final: bool) -> None:
         version, raw = encode_state(state)
         ttl = FINAL_TTL if final else 0
-        await self._put(
-            keys=[self.state_key(game_id), self.games_key], args=[raw, version, ttl, game_id]
-        )
+        async with asyncio.timeout(self.timeout):
+            await self._put(
+                keys=[self.state_key(game_id), self.games_key], args=[raw, version, ttl, game_id]
+            )
 
     async def put_and_publish(
         self,
@@ -101,7 +110,8 @@ class RedisStateCache:
             )
         for channel, message in messages:
             pipe.publish(self._prefix + channel, message)
-        await pipe.execute()
+        async with asyncio.timeout(self.timeout):
+            await pipe.execute()
 
     async def get(self, game_id: str) -> dict[str, Any] | None:
         raw = await self.get_raw(game_id)
@@ -111,24 +121,30 @@ class RedisStateCache:
         return state
 
     async def get_raw(self, game_id: str) -> bytes | None:
-        raw = await self._redis.get(self.state_key(game_id))
+        async with asyncio.timeout(self.timeout):
+            raw = await self._redis.get(self.state_key(game_id))
         return raw.encode() if isinstance(raw, str) else raw  # str only if decoding
 
     async def all_states(self) -> list[dict[str, Any]]:
-        fields = await self._redis.hkeys(self.games_key)
+        async with asyncio.timeout(self.timeout):
+            fields = await self._redis.hkeys(self.games_key)
         game_ids = sorted(f if isinstance(f, str) else f.decode() for f in fields)
         found: list[dict[str, Any]] = []
         expired: list[str] = []
         for start in range(0, len(game_ids), _BATCH):
             batch = game_ids[start : start + _BATCH]
-            raws = await self._redis.mget([self.state_key(g) for g in batch])
+            async with asyncio.timeout(self.timeout):
+                raws = await self._redis.mget([self.state_key(g) for g in batch])
             for game_id, raw in zip(batch, raws, strict=True):
                 if raw is None:
                     expired.append(game_id)
                 else:
                     found.append(json.loads(raw))
         if expired:
-            await self._prune(keys=[self.games_key, *map(self.state_key, expired)], args=expired)
+            async with asyncio.timeout(self.timeout):
+                await self._prune(
+                    keys=[self.games_key, *map(self.state_key, expired)], args=expired
+                )
         return found
 
     async def close(self) -> None:
