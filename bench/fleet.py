@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -193,9 +193,11 @@ def running_fleet(
     *,
     env: Mapping[str, str] | None = None,
     nice: Mapping[str, int] | None = None,
+    extra: Sequence[tuple[str, Sequence[str]]] = (),
 ) -> Iterator[Fleet]:
     """A started, healthy fleet (``{"ingest": 2, ...}``) on fresh services; stopped after.
-    ``env`` adds settings (before ``db upgrade``); ``nice`` starts roles under ``nice -n``."""
+    ``env`` adds settings (before ``db upgrade``); ``nice`` starts roles under ``nice -n``;
+    ``extra``: more members, each ``(role, its serve options)``, started after the rest."""
     with services(partitions) as found, tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         fleet = Fleet(
             {**found.env(), **(env or {})}, Path(tmp), service_pids={"kafka": found.kafka_pid}
@@ -205,6 +207,8 @@ def running_fleet(
             for role in FLEET_ROLES:
                 for _ in range(roles.get(role, 0)):
                     fleet.add(role, nice=(nice or {}).get(role, 0))
+            for role, options in extra:
+                fleet.add(role, *options, nice=(nice or {}).get(role, 0))
             fleet.wait_healthy()
             yield fleet
         finally:

@@ -5,8 +5,12 @@ database, topic and Redis prefix; the consumer group formed and every process wa
 by one event per ingest node; then E events of G live games pushed as fast as the
 service takes them (batches of B, W concurrent senders, each owning its games so a
 game's events stay in order, spread over the ingest nodes). Measured from the first
-POST to the moment the projector's read model holds every event (its /metrics count
-of projected events), polled every 0.1 s.
+POST to the moment the projector's game states hold every event (its /metrics count
+of projected events), polled every 0.1 s; and on to the moment every read model of
+every projector is at the head of the log (each projector's ``scoreline_projector_lag``,
+its slowest read model, at 0). ``--split-read-models``: two projectors, one writing the
+game states, the other the history, standings and player stats (``--read-models``),
+instead of ``--projectors`` projectors writing all four.
 
 Peer, same round: the same events as the Scorekeeper's stored events, inserted by
 eventsourcing's PostgreSQL recorder in batches of the recorder's batch size (500)
@@ -15,7 +19,8 @@ database: the raw ceiling of the store (bench/store_peer.py). Optionally also th
 Scorekeeper writing directly (the domain's cost without any transport).
 
     .venv/bin/python -m bench.fleet_throughput [--events 60000] [--games 100] [--rounds 3]
-        [--batch 100] [--workers 8] [--target fleet|embedded] [--direct] [--json]
+        [--batch 100] [--workers 8] [--target fleet|embedded] [--split-read-models]
+        [--direct] [--json]
 """
 
 from __future__ import annotations
@@ -54,6 +59,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--ingest", type=int, default=2)
     p.add_argument("--recorders", type=int, default=2)
     p.add_argument("--projectors", type=int, default=1)
+    p.add_argument(
+        "--split-read-models",
+        action="store_true",
+        help="two projectors: the game states in one, the other read models in the other",
+    )
     p.add_argument("--partitions", type=int, default=12)
     p.add_argument("--target", choices=("fleet", "embedded"), default="fleet")
     p.add_argument("--direct", action="store_true", help="also time Scorekeeper.record")
@@ -72,7 +82,14 @@ def target(args: argparse.Namespace) -> Iterator[tuple[Fleet, list[str], list[st
             yield fleet, [url], [url], url
         return
     roles = {"ingest": args.ingest, "recorder": args.recorders, "projector": args.projectors}
-    with running_fleet(roles, args.partitions) as fleet:
+    extra: list[tuple[str, list[str]]] = []
+    if args.split_read_models:
+        roles["projector"] = 0
+        extra = [
+            ("projector", ["--read-models", "game_state"]),
+            ("projector", ["--read-models", "history,standings,player_stats"]),
+        ]
+    with running_fleet(roles, args.partitions, extra=extra) as fleet:
         projector = fleet.of("projector")[0].url
         yield (
             fleet,
@@ -128,6 +145,7 @@ async def measure(
     fleet: Fleet, urls: tuple[list[str], list[str], str], games: Sequence[LiveGame], args: Any
 ) -> dict[str, Any]:
     ingest, recorders, projector = urls
+    projectors = fleet.of("projector") or fleet.members[:1]  # embedded: the one process
     async with httpx.AsyncClient(timeout=30) as http:
         await warm_up(http, ingest, recorders, args)
         base_recorded = await samples(http, recorders, "scoreline_events_recorded_total")
@@ -158,8 +176,22 @@ async def measure(
                     recorded_at = now
                 if projected - base_projected >= total:
                     projected_at = now
+            every_model_at = None
+            while projected_at is not None and time.monotonic() < deadline:
+                lags = await asyncio.gather(
+                    *(samples(http, [m.url], "scoreline_projector_lag") for m in projectors)
+                )
+                if not any(lags):
+                    every_model_at = time.time()
+                    break
+                await asyncio.sleep(POLL)
             cpu = window.stop()
-        if projected_at is None or recorded_at is None or not pushing.done():
+        if (
+            projected_at is None
+            or recorded_at is None
+            or every_model_at is None
+            or not pushing.done()
+        ):
             pushing.cancel()
             raise RuntimeError(f"not caught up after {args.timeout:.0f} s: {trace[-1:]}")
         pushed_at = await pushing
@@ -175,6 +207,7 @@ async def measure(
         "requests": push.requests,
         "seconds": seconds,
         "events_per_s": total / seconds,
+        "every_read_model_per_s": total / (every_model_at - start),
         "accepted_per_s": total / (pushed_at - start),
         "recorded_per_s": total / (recorded_at - start),
         "steady_recorded_per_s": steady_rate(trace, total),

@@ -20,7 +20,8 @@ def over(rounds: Sequence[dict[str, Any]], path: str) -> list[float]:
 
 
 def summarise(rounds: Sequence[dict[str, Any]], args: Any) -> dict[str, Any]:
-    keys = ["system.events_per_s", "system.steady_recorded_per_s", "system.accepted_per_s"]
+    keys = ["system.events_per_s", "system.every_read_model_per_s"]
+    keys += ["system.steady_recorded_per_s", "system.accepted_per_s"]
     keys += ["peer.events_per_s", "ratio"] + (["direct.events_per_s"] if args.direct else [])
     keys += [f"system.cpu_cores.{k}" for k in rounds[0]["system"]["cpu_cores"]]
     keys += [f"system.cpu_ms_per_event.{k}" for k in rounds[0]["system"]["cpu_ms_per_event"]]
@@ -35,6 +36,7 @@ def print_report(rounds: Sequence[dict[str, Any]], args: Any) -> None:
     label = "fleet" if args.target == "fleet" else "embedded"
     rows = [
         [f"{label}: first POST -> projected", col("system.events_per_s"), col("ratio", 3)],
+        [f"{label}: ... every read model", col("system.every_read_model_per_s"), ""],
         [f"{label}: recorded, steady 10-90 %", col("system.steady_recorded_per_s"), ""],
         [f"{label}: accepted (202s)", col("system.accepted_per_s"), ""],
         ["peer: raw PostgreSQL recorder insert", col("peer.events_per_s"), "1"],

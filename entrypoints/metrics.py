@@ -78,7 +78,7 @@ class Metrics:
         )  # fmt: skip
         self.projector_lag = Gauge(
             "scoreline_projector_lag",
-            "Event-store notifications the projector is behind the head of the log.",
+            "Event-store notifications the slowest read model this process writes is behind.",
             registry=r,
         )
         self.sse_connections = Gauge(
@@ -257,10 +257,13 @@ class PartitionHeads(Protocol):
         ...
 
 
-def projector_lag(scorekeeper: Scorekeeper, follower: LogFollower) -> int:
-    """Notifications in the event store the projector has not processed (blocking)."""
+def projector_lag(scorekeeper: Scorekeeper, followers: Sequence[LogFollower]) -> int:
+    """Notifications in the event store the slowest of ``followers`` (the read models
+    this process writes) has not processed; 0 for none (blocking)."""
+    if not followers:
+        return 0
     head = scorekeeper.recorder.max_notification_id() or 0
-    return max(0, head - follower.position)
+    return max(0, head - min(f.position for f in followers))
 
 
 def consumer_lags(recorder: RecordingWorker, log: PartitionHeads) -> dict[int, int]:

@@ -46,6 +46,10 @@ class Settings:
     # ~100 small fetches a second and nothing under load. Raise it to fetch less often.
     kafka_fetch_max_wait_ms: int = 10
     role: str = "all"
+    # The read models a projector process writes (None: every one). Each has one writer
+    # at a time (an advisory lock) whichever processes run it: splitting them over
+    # processes gives each its own interpreter (see ARCHITECTURE.md, "Production layout").
+    read_models: frozenset[str] | None = None
     tcp_feed_port: int | None = None  # also take providers' persistent TCP feeds here
     # Fans' SSE streams, per gateway process (entrypoints/web/fanout/stream.py).
     sse_max_connections: int = 15_000  # then 503 + Retry-After (a process holds < 20k fds)
@@ -84,6 +88,8 @@ class Settings:
         if env.get("SCORELINE_KAFKA_FETCH_MAX_WAIT_MS"):
             name = "SCORELINE_KAFKA_FETCH_MAX_WAIT_MS"
             values["kafka_fetch_max_wait_ms"] = _milliseconds(name, env[name])
+        if env.get("SCORELINE_READ_MODELS"):
+            values["read_models"] = parse_read_models(env["SCORELINE_READ_MODELS"])
         if env.get("SCORELINE_KAFKA_TOPIC"):
             values["kafka_topic"] = env["SCORELINE_KAFKA_TOPIC"]
         if env.get("SCORELINE_ADMIN_TOKEN"):
@@ -146,6 +152,20 @@ class Settings:
                         f"{self.kafka_bootstrap!r}"
                     )
 
+        if self.read_models is not None:
+            if self.role != "projector":
+                raise SettingsError(
+                    f"{_READ_MODELS_SETTING} is for --role projector, not {self.role!r}"
+                )
+            check_read_models(self.read_models)
+
+    def projects(self, read_model: str) -> bool:
+        """Whether this process writes ``read_model`` (its role projects, and the
+        setting names it or names none)."""
+        if self.role not in ("all", "projector"):
+            return False
+        return self.read_models is None or read_model in self.read_models
+
     @property
     def is_embedded(self) -> bool:
         return not (self.database_url or self.redis_url or self.kafka_bootstrap)
@@ -155,6 +175,27 @@ class Settings:
 
 
 ROLES = ("all", "ingest", "recorder", "projector", "gateway", "notifier", "notification-worker")
+READ_MODELS = ("game_state", "history", "standings", "player_stats")
+_READ_MODELS_SETTING = "--read-models (SCORELINE_READ_MODELS)"
+
+
+def parse_read_models(text: str) -> frozenset[str]:
+    """``game_state,history`` -> frozenset({"game_state", "history"}) (checked later)."""
+    return frozenset(filter(None, (part.strip() for part in text.split(","))))
+
+
+def check_read_models(names: frozenset[str]) -> None:
+    unknown = sorted(names - set(READ_MODELS))
+    if unknown or not names:
+        raise SettingsError(
+            f"{_READ_MODELS_SETTING} must name some of {', '.join(READ_MODELS)},"
+            f" got {', '.join(unknown) or 'none'}"
+        )
+    if len(names & {"standings", "player_stats"}) == 1:
+        raise SettingsError(
+            f"{_READ_MODELS_SETTING}: standings and player_stats are projected together"
+            " (one fold of the same boards); name both or neither"
+        )
 
 
 def _redacted(url: str) -> str:

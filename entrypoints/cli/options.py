@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any, TypeAlias
 
-from entrypoints.settings import Settings
+from entrypoints.settings import Settings, parse_read_models
 
 # What ``add_subparsers`` returns: each command module adds its commands to it.
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -47,5 +47,10 @@ def settings_from_args(args: argparse.Namespace, **extra: Any) -> Settings:
         redis_url=getattr(args, "redis_url", None),
         kafka_bootstrap=getattr(args, "kafka_bootstrap", None),
         kafka_fetch_max_wait_ms=getattr(args, "kafka_fetch_max_wait_ms", None),
+        read_models=_read_models(getattr(args, "read_models", None)),
         **extra,
     )
+
+
+def _read_models(text: str | None) -> frozenset[str] | None:
+    return None if text is None else parse_read_models(text)

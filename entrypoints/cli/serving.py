@@ -15,7 +15,7 @@ from entrypoints.garbage_collection import (
     SWITCH_INTERVAL,
     LongLivedSetAside,
 )
-from entrypoints.settings import ROLES, Settings
+from entrypoints.settings import READ_MODELS, ROLES, Settings
 
 if TYPE_CHECKING:
     import uvicorn
@@ -34,6 +34,11 @@ def add_serve_command(commands: Commands) -> None:
         default="all",
         choices=ROLES,
         help="which part to run (default all: the whole service)",
+    )
+    serve.add_argument(
+        "--read-models",
+        help="the read models a projector writes, comma-separated, of"
+        f" {', '.join(READ_MODELS)} (default: all; $SCORELINE_READ_MODELS)",
     )
     serve.set_defaults(run=run_serve)
 

@@ -19,7 +19,7 @@ from domain.ports import Broker, EventLog, RejectedStore, StateCache
 from domain.scorekeeper import Scorekeeper
 from entrypoints.composition.notifications import build_notifications
 from entrypoints.composition.pacing import EMBEDDED_BATCH, EMBEDDED_BREATHER, OFF_PATH_LINGER
-from entrypoints.composition.services import DEVICE_ROLES, WORKERS, Services
+from entrypoints.composition.services import DEVICE_ROLES, Services
 from entrypoints.composition.wiring import scorekeeper_env, wire
 from entrypoints.settings import Settings
 from projections.board_fold import FoldedGroup
@@ -54,7 +54,7 @@ def build(settings: Settings) -> Services:
         # The projector writes under this lock: it need not read its own boards back,
         # nor check a connection before each save (its follower retries a failed batch).
         writer_lock = AdvisoryLock(settings.database_url, "scoreline:game_state")
-        projects = "projector" in WORKERS[settings.role]
+        projects = settings.projects("game_state")
         # The read models' commits wait for no disk flush, as embedded (``durable_commits``).
         stored_view = PostgresGameStateView(
             postgres_datastore(settings.database_url, pre_ping=not projects, durable_commits=False)
@@ -117,7 +117,7 @@ def build(settings: Settings) -> Services:
     _add_standings(services, standings)
     _add_player_stats(services, player_stats)
     _add_near_cache(services)
-    if settings.database_url and "projector" in WORKERS[settings.role]:
+    if settings.database_url and settings.projects("history"):
         from adapters.postgres_advisory_lock import AdvisoryLock
         from adapters.postgres_history import PostgresHistory
         from adapters.postgres_schema import postgres_datastore
@@ -217,7 +217,7 @@ def _follow_boards(services: Services) -> None:
     (projectors may be several); embedded, in a process that also serves the fans, in
     short batches with rests between them."""
     settings, scorekeeper = services.settings, services.scorekeeper
-    if "projector" not in WORKERS[settings.role]:
+    if not settings.projects("standings"):  # (and player_stats: both or neither)
         return
     assert services.standings is not None and services.player_stats is not None
     standings = StandingsProjection(services.standings, scorekeeper.name)

@@ -82,7 +82,8 @@ class Services:
         if self.notifications is not None:
             self.tasks.extend(self.notifications.tasks())
         if "projector" in workers:
-            self.tasks.append(asyncio.create_task(self._project(), name="projector"))
+            if self.settings.projects("game_state"):
+                self.tasks.append(asyncio.create_task(self._project(), name="projector"))
             for name, follower, lock in self.read_models:
                 self.tasks.append(
                     asyncio.create_task(_run_read_model(follower, lock), name=f"projector:{name}")
@@ -101,11 +102,19 @@ class Services:
         recorders of one SQLite log are not supported (one consumer at a time)."""
         return self.settings.database_url is None and self.settings.kafka_bootstrap is None
 
+    def projector_followers(self) -> list[LogFollower]:
+        """The followers of the read models this process writes (its projector role's;
+        none for a role that does not project)."""
+        if "projector" not in WORKERS[self.settings.role]:
+            return []
+        writes_states = self.settings.projects("game_state")
+        return [*([self.follower] if writes_states else []), *(f for _, f, _ in self.read_models)]
+
     def _followers(self, workers: Sequence[str]) -> list[LogFollower]:
         """The followers of the event store this process runs."""
         followers = []
         if "projector" in workers:
-            followers = [self.follower, *(f for _, f, _ in self.read_models)]
+            followers = self.projector_followers()
         if "notifier" in workers and self.notifications is not None:
             followers += self.notifications.followers()
         return followers

@@ -143,8 +143,6 @@ def wire(
         after_commit=follower.fold_now if folds_on_recorder(settings) else None,
     )
     workers = WORKERS[settings.role]
-    if "projector" in workers:
-        metrics.on_scrape(lambda: metrics.set_projector_lag(projector_lag(scorekeeper, follower)))
     if "recorder" in workers and isinstance(event_log, PartitionHeads):
         heads = event_log
         metrics.on_scrape(lambda: metrics.set_consumer_lag(consumer_lags(recorder, heads)))
@@ -169,4 +167,10 @@ def wire(
         metrics=metrics,
     )
     recorder.on_recorded = services.wake_projectors
+    if "projector" in workers:
+        metrics.on_scrape(
+            lambda: metrics.set_projector_lag(
+                projector_lag(scorekeeper, services.projector_followers())
+            )
+        )
     return services

@@ -130,7 +130,7 @@ def service_checks(services: Services, *, max_lag: int = MAX_PROJECTOR_LAG) -> d
         checks["workers"] = tasks_running(lambda: services.tasks)
     if "projector" in workers:
         checks["projector"] = caught_up(
-            lambda: projector_lag(services.scorekeeper, services.follower),
+            lambda: projector_lag(services.scorekeeper, services.projector_followers()),
             max_lag,
             what="notifications behind",
         )

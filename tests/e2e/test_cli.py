@@ -88,6 +88,22 @@ def test_a_malformed_setting_stops_with_one_line_naming_it(tmp_path: Path) -> No
     assert len(lines) == 1 and "SCORELINE_PROVIDER_SECRETS" in lines[0], lines
 
 
+def test_a_wrong_read_models_flag_stops_with_one_line_naming_it(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "entrypoints.cli", "serve", "--role", "projector"),
+            *("--port", str(free_port()), "--data-dir", str(tmp_path)),
+            *("--read-models", "game_state,scores"),
+        ],
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and "--read-models" in lines[0] and "scores" in lines[0], lines
+
+
 def test_feed_convert_refuses_a_team_not_in_the_file(tmp_path: Path) -> None:
     events = tmp_path / "e.json"
     events.write_text(

@@ -236,7 +236,7 @@ def instrument(services: Services, metrics: Metrics) -> None:
 
     services.follower.publish = published
     metrics.on_scrape(
-        lambda: metrics.set_projector_lag(projector_lag(services.scorekeeper, services.follower))
+        lambda: metrics.set_projector_lag(projector_lag(services.scorekeeper, [services.follower]))
     )
     metrics.on_scrape(lambda: metrics.set_sse_connections(services.hub.subscriber_count()))
 
@@ -342,7 +342,7 @@ def test_a_projector_behind_the_log_is_not_ready() -> None:
     assert r.status_code == 503
     assert r.json()["failed"] == ["workers", "projector"]
     assert r.json()["checks"]["projector"] == "2 notifications behind (bound 1)"
-    assert projector_lag(keeper, services.follower) == 2
+    assert projector_lag(keeper, [services.follower]) == 2
 
 
 def test_not_ready_without_workers() -> None:
