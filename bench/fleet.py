@@ -184,6 +184,12 @@ def services(partitions: int = 12) -> Iterator[Services]:
 
 
 FLEET_ROLES = ("ingest", "recorder", "projector", "gateway", "notifier", "notification-worker")
+# Two projectors splitting the read models (``running_fleet(extra=...)``): the game
+# states, on the fans' path, in one; the other three in the other.
+SPLIT_PROJECTORS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("projector", ("--read-models", "game_state")),
+    ("projector", ("--read-models", "history,standings,player_stats")),
+)
 
 
 @contextlib.contextmanager

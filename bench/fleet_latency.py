@@ -15,7 +15,8 @@ a Kafka produce (acks=all, idempotent, like ingest) -> consume (the recorder's f
 settings) round trip on the fleet's broker: the infrastructure floor.
 
     .venv/bin/python -m bench.fleet_latency [--rate 200] [--duration 30] [--games 100]
-        [--rounds 3] [--gateways 1] [--fans-per-game 1] [--no-embedded] [--json]
+        [--rounds 3] [--gateways 1] [--fans-per-game 1] [--split-read-models]
+        [--no-embedded] [--json]
 """
 
 from __future__ import annotations
@@ -34,7 +35,14 @@ from typing import Any
 import httpx
 
 from bench.fans import Fans, Spec
-from bench.fleet import PROVIDER, Fleet, running_embedded, running_fleet, scrape
+from bench.fleet import (
+    PROVIDER,
+    SPLIT_PROJECTORS,
+    Fleet,
+    running_embedded,
+    running_fleet,
+    scrape,
+)
 from bench.latency_peers import figures, latencies, measure_peer
 from bench.profiling import profiled
 from bench.pushing import PacedPush, post_once
@@ -65,6 +73,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--gateways", type=int, default=1)
     p.add_argument("--connections", type=int, default=16, help="the provider's HTTP pool")
     p.add_argument("--fans-per-game", type=int, default=1)
+    p.add_argument(
+        "--split-read-models",
+        action="store_true",
+        help="two projectors: the game states in one, the other read models in the other",
+    )
     p.add_argument("--no-embedded", action="store_true")
     p.add_argument("--no-kafka-peer", action="store_true")
     p.add_argument("--no-redis-peer", action="store_true")
@@ -192,7 +205,9 @@ def one_round(number: int, games: list[LiveGame], args: Any) -> dict[str, Any]:
             result["embedded"] = measure_scoreline(embedded, games, args)
         return result
     roles = {"ingest": args.ingest, "recorder": 1, "projector": 1, "gateway": args.gateways}
-    with running_fleet(roles) as fleet:
+    if args.split_read_models:
+        roles["projector"] = 0
+    with running_fleet(roles, extra=SPLIT_PROJECTORS if args.split_read_models else ()) as fleet:
         steps: list[tuple[str, Any]] = []
         if not args.only_embedded:
             steps.append(("fleet", lambda: measure_scoreline(fleet, games, args)))

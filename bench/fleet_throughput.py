@@ -37,7 +37,14 @@ from typing import Any
 
 import httpx
 
-from bench.fleet import PROVIDER, Fleet, metric, running_embedded, running_fleet
+from bench.fleet import (
+    PROVIDER,
+    SPLIT_PROJECTORS,
+    Fleet,
+    metric,
+    running_embedded,
+    running_fleet,
+)
 from bench.profiling import profiled
 from bench.pushing import BatchPush, post_once
 from bench.report import CpuWindow, emit_json, machine_facts, per_event, pg_counters
@@ -82,13 +89,9 @@ def target(args: argparse.Namespace) -> Iterator[tuple[Fleet, list[str], list[st
             yield fleet, [url], [url], url
         return
     roles = {"ingest": args.ingest, "recorder": args.recorders, "projector": args.projectors}
-    extra: list[tuple[str, list[str]]] = []
     if args.split_read_models:
         roles["projector"] = 0
-        extra = [
-            ("projector", ["--read-models", "game_state"]),
-            ("projector", ["--read-models", "history,standings,player_stats"]),
-        ]
+    extra = SPLIT_PROJECTORS if args.split_read_models else ()
     with running_fleet(roles, args.partitions, extra=extra) as fleet:
         projector = fleet.of("projector")[0].url
         yield (
