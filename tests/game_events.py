@@ -52,3 +52,15 @@ class GameScript:
 
     def final(self) -> GameEvent:
         return self.add(EventType.GAME_FINAL)
+
+
+def finished_soccer_game(game_id: str = "g1") -> GameScript:
+    """Scheduled, started, 2-1 to the home side (goals home, away, home), final."""
+    game = GameScript(game_id)
+    game.schedule()
+    game.start()
+    game.score(EventType.GOAL, HOME)
+    game.score(EventType.GOAL, AWAY)
+    game.score(EventType.GOAL, HOME)
+    game.final()
+    return game

@@ -9,11 +9,10 @@ from pathlib import Path
 
 from adapters.postgres_schema import postgres_env, upgrade
 from domain.scorekeeper import Scorekeeper
-from domain.sports import EventType
 from entrypoints.composition import Services, build
 from entrypoints.metrics import projector_lag
 from entrypoints.settings import Settings
-from tests.game_events import AWAY, HOME, GameScript
+from tests.game_events import finished_soccer_game
 from tests.services import postgres_database
 
 REST = frozenset({"history", "standings", "player_stats"})
@@ -60,14 +59,7 @@ def test_split_projectors_both_reach_the_head_and_write_only_their_own(tmp_path:
     with postgres_database() as url:
         upgrade(url)
         keeper = Scorekeeper(env=postgres_env(url, create_table=False))
-        game = GameScript("split-1")
-        game.schedule()
-        game.start()
-        game.score(EventType.GOAL, HOME)
-        game.score(EventType.GOAL, AWAY)
-        game.score(EventType.GOAL, HOME)
-        game.final()
-        keeper.record(game.events)
+        keeper.record(finished_soccer_game("split-1").events)
         head = keeper.recorder.max_notification_id()
         states = projector(url, tmp_path / "a", frozenset({"game_state"}))
         rest = projector(url, tmp_path / "b", REST)

@@ -15,7 +15,7 @@ from domain.ports import EventLog, LogRecord
 from domain.recording import RecordingWorker
 from domain.scorekeeper import Scorekeeper
 from domain.sports import EventType
-from tests.game_events import AWAY, HOME, GameScript
+from tests.game_events import HOME, GameScript, finished_soccer_game
 
 
 class Clock:
@@ -27,14 +27,7 @@ class Clock:
 
 
 def soccer_game() -> GameScript:
-    game = GameScript()
-    game.schedule()
-    game.start()
-    game.score(EventType.GOAL, HOME)
-    game.score(EventType.GOAL, AWAY)
-    game.score(EventType.GOAL, HOME)
-    game.final()
-    return game
+    return finished_soccer_game()
 
 
 async def append(log: EventLog, *events: GameEvent) -> None:
