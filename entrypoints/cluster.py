@@ -3,6 +3,8 @@
 Starts ``scoreline serve --role R --port P`` processes against the configured services
 (the environment's SCORELINE_* settings pass through), prints their ports, forwards
 SIGINT and SIGTERM to all of them, and stops them all cleanly (SIGKILL after a grace).
+With ``split_read_models`` each projector is two processes: one writing the game
+states, one the other read models (``serve --read-models``).
 """
 
 from __future__ import annotations
@@ -22,19 +24,38 @@ class Member:
     process: subprocess.Popen[bytes]
 
 
-def plan(counts: dict[str, int], base_port: int) -> list[tuple[str, int]]:
-    members: list[tuple[str, int]] = []
+ROLE_ORDER = ("ingest", "recorder", "projector", "gateway", "notifier", "notification-worker")
+SPLIT_READ_MODELS = ("game_state", "history,standings,player_stats")
+
+
+def plan(
+    counts: dict[str, int], base_port: int, *, split_read_models: bool = False
+) -> list[tuple[str, int, list[str]]]:
+    """(role, port, its further serve options) of every member, in start order."""
+    members: list[tuple[str, int, list[str]]] = []
     port = base_port
-    for role in ("ingest", "recorder", "projector", "gateway", "notifier", "notification-worker"):
+    for role in ROLE_ORDER:
         for _ in range(counts.get(role, 0)):
-            members.append((role, port))
-            port += 1
+            if role == "projector" and split_read_models:
+                for read_models in SPLIT_READ_MODELS:
+                    members.append((role, port, ["--read-models", read_models]))
+                    port += 1
+            else:
+                members.append((role, port, []))
+                port += 1
     return members
 
 
-def run(counts: dict[str, int], *, host: str, base_port: int, extra: list[str]) -> int:
+def run(
+    counts: dict[str, int],
+    *,
+    host: str,
+    base_port: int,
+    extra: list[str],
+    split_read_models: bool = False,
+) -> int:
     members: list[Member] = []
-    for role, port in plan(counts, base_port):
+    for role, port, options in plan(counts, base_port, split_read_models=split_read_models):
         command = [
             sys.executable,
             "-m",
@@ -46,10 +67,12 @@ def run(counts: dict[str, int], *, host: str, base_port: int, extra: list[str]) 
             host,
             "--port",
             str(port),
+            *options,
             *extra,
         ]
         members.append(Member(role, port, subprocess.Popen(command)))
-        print(f"{role:9s} http://{host}:{port}  pid {members[-1].process.pid}", flush=True)
+        writes = f"  ({options[-1]})" if options else ""
+        print(f"{role:9s} http://{host}:{port}  pid {members[-1].process.pid}{writes}", flush=True)
     stopping = False
 
     def forward(signum: int, frame: FrameType | None) -> None:

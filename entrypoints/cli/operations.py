@@ -30,6 +30,11 @@ def add_cluster_command(commands: Commands) -> None:
         ("notification-workers", 1),
     ):
         cluster.add_argument(f"--{role}", type=int, default=default)
+    cluster.add_argument(
+        "--split-read-models",
+        action="store_true",
+        help="each projector as two processes: the game states, and the other read models",
+    )
     cluster.add_argument("--host", default="127.0.0.1")
     cluster.add_argument("--base-port", type=int, default=8100)
     service_options(cluster)
@@ -110,7 +115,13 @@ def run_cluster(args: argparse.Namespace) -> int:
         "notifier": args.notifiers,
         "notification-worker": args.notification_workers,
     }
-    return run(counts, host=args.host, base_port=args.base_port, extra=extra)
+    return run(
+        counts,
+        host=args.host,
+        base_port=args.base_port,
+        extra=extra,
+        split_read_models=args.split_read_models,
+    )
 
 
 def _admin_token(args: argparse.Namespace) -> str:

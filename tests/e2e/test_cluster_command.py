@@ -100,3 +100,56 @@ def test_cluster_starts_every_role_and_stops_them_cleanly(
     finally:
         if cluster.poll() is None:
             cluster.kill()
+
+
+def test_a_split_cluster_runs_each_projector_as_two_ready_processes(
+    postgres_url: str, redis_service: tuple[str, str], kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    env = {
+        **os.environ,
+        "SCORELINE_DATABASE_URL": postgres_url,
+        "SCORELINE_REDIS_URL": redis_service[0],
+        "SCORELINE_REDIS_PREFIX": redis_service[1] + "split-cluster:",
+        "SCORELINE_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "SCORELINE_KAFKA_TOPIC": f"game-events-{uuid.uuid4().hex[:8]}",
+    }
+    cli = [sys.executable, "-m", "entrypoints.cli"]
+    subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
+    base = free_port_run(2)
+    roles = ("ingest", "recorders", "gateways", "notifiers", "notification-workers")
+    cluster = subprocess.Popen(
+        [
+            *(*cli, "cluster", "--projectors", "1", "--split-read-models"),
+            *(arg for role in roles for arg in (f"--{role}", "0")),
+            *("--base-port", str(base)),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=(tmp_path / "cluster.stderr").open("w"),
+        text=True,
+    )
+    try:
+        assert cluster.stdout is not None
+        lines = [cluster.stdout.readline() for _ in range(2)]
+        found = [
+            re.match(r"projector\s+http://127\.0\.0\.1:(\d+).*\((.+)\)$", line) for line in lines
+        ]
+        assert all(found), lines
+        assert [m.group(2) for m in found if m] == ["game_state", "history,standings,player_stats"]
+        deadline = time.monotonic() + 60
+        for port in (int(m.group(1)) for m in found if m):
+            while True:  # ready: its workers run and its read models are at the head
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).is_success:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, (tmp_path / "cluster.stderr").read_text()[
+                    -2000:
+                ]
+                time.sleep(0.2)
+        cluster.send_signal(signal.SIGTERM)
+        assert cluster.wait(40) == 0
+    finally:
+        if cluster.poll() is None:
+            cluster.kill()
