@@ -19,11 +19,14 @@ Guarantees:
 from __future__ import annotations
 
 import getpass
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from eventsourcing.postgres import PostgresDatastore
+from psycopg import Connection
 from psycopg.sql import SQL, Identifier
 
 from adapters.partitioned_recorders import process_recorder_env
@@ -154,7 +157,8 @@ def postgres_datastore(
         s = replace(s, schema=schema)
     if pool_size is not None:
         s = replace(s, pool_size=pool_size)
-    datastore = PostgresDatastore(
+    datastore_class = PostgresDatastore if durable_commits else _NoFlushWaitDatastore
+    datastore = datastore_class(
         dbname=s.dbname,
         host=s.host,
         port=s.port,
@@ -167,11 +171,22 @@ def postgres_datastore(
         idle_in_transaction_session_timeout=5,
         pre_ping=pre_ping,
     )
-    if not durable_commits:  # the pool opens lazily: its connections get the option
-        connect_kwargs = datastore.pool.kwargs
-        assert isinstance(connect_kwargs, dict)  # what PostgresDatastore gives its pool
-        connect_kwargs["options"] = "-c synchronous_commit=off"
     return datastore
+
+
+class _NoFlushWaitDatastore(PostgresDatastore):
+    """A datastore whose connections commit without waiting for the WAL flush
+    (``synchronous_commit = off``), set where the library sets up each new connection
+    of its pool: for the read models (see :func:`postgres_datastore`)."""
+
+    def after_connect_func(self) -> Callable[[Connection[Any]], None]:
+        library_setup = super().after_connect_func()
+
+        def after_connect(conn: Connection[Any]) -> None:  # no reference to self, as the library's
+            library_setup(conn)
+            conn.cursor().execute("SET synchronous_commit = off")
+
+        return after_connect
 
 
 def ensure_schema(datastore: PostgresDatastore) -> None:
