@@ -167,7 +167,7 @@ async def _redis(spec: Spec, stamp: Any, ready: asyncio.Event) -> None:
             if message["type"] == "message":
                 stamp(json.loads(message["data"])["id"])
     finally:
-        await pubsub.aclose()  # type: ignore[no-untyped-call]
+        await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]  # typed since redis 8.2
         await client.aclose()
 
 
