@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo serve test lint typecheck pytest setup browser edge clean
+.PHONY: demo serve test lint typecheck pytest setup constraints browser edge clean
 
 demo: setup
 	$(BIN)/scoreline demo
@@ -19,11 +19,21 @@ test: setup browser edge lint typecheck pytest
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Pinned by constraints.txt: a release upstream cannot change what a clean clone installs.
+$(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -e ".[test]" -c constraints.txt
 	touch $@
+
+# The newest versions pyproject.toml admits, frozen into constraints.txt (then run make test).
+constraints:
+	rm -rf .venv-constraints
+	$(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/pip install --quiet -e ".[test]"
+	{ head -n 2 constraints.txt; .venv-constraints/bin/pip freeze --exclude-editable; } > constraints.new
+	mv constraints.new constraints.txt
+	rm -rf .venv-constraints
 
 # The fan-page tests drive a real headless Chromium (Debian package).
 browser:
