@@ -22,6 +22,7 @@ from adapters.early_expiration_cache import EarlyExpirationCache
 from entrypoints.web.state_snapshot import Snapshot
 
 Load = Callable[[str], Awaitable[Snapshot | None]]
+"""The fallback read of a game's state (None: no such game)."""
 
 
 class FinalStates:

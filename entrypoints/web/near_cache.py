@@ -36,18 +36,15 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Protocol
 
 from entrypoints.web.fanout.feed import Listener
-from entrypoints.web.final_states import FinalStates
+from entrypoints.web.final_states import FinalStates, Load
 from entrypoints.web.hub import Replay
 from entrypoints.web.state_snapshot import Snapshot, snapshot_of_frame
 
 log = logging.getLogger("scoreline.near_cache")
-
-Load = Callable[[str], Awaitable[Snapshot | None]]
-"""The fallback read of a cold game's state (None: no such game)."""
 
 
 class UpdateSource(Protocol):

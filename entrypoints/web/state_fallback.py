@@ -1,6 +1,6 @@
 """The near cache's cold read: a game's state from the state cache, else the store's view.
 
-``fallback_reader(cache, view)`` gives the :data:`~entrypoints.web.near_cache.Load` the
+``fallback_reader(cache, view)`` gives the :data:`~entrypoints.web.final_states.Load` the
 composition root hands the near cache: the state cache's bytes as they are (one GET, no
 re-encoding); the store's view (in a worker thread) when the cache has no copy (an
 embedded gateway before its first publish, an expired final game) or is away. Read
@@ -13,7 +13,7 @@ import asyncio
 import logging
 from typing import Any, Protocol
 
-from entrypoints.web.near_cache import Load
+from entrypoints.web.final_states import Load
 from entrypoints.web.state_snapshot import Snapshot, snapshot_of_json, snapshot_of_state
 
 log = logging.getLogger("scoreline.near_cache")
