@@ -32,6 +32,7 @@ from bench.services import (
     redis_prefix,
     tansu_broker,
 )
+from entrypoints.cluster import SPLIT_READ_MODELS
 
 PROVIDER, SECRET, ADMIN = "bench", "bench-secret", "bench-admin"
 BENCH_ENV = {
@@ -185,10 +186,9 @@ def services(partitions: int = 12) -> Iterator[Services]:
 
 FLEET_ROLES = ("ingest", "recorder", "projector", "gateway", "notifier", "notification-worker")
 # Two projectors splitting the read models (``running_fleet(extra=...)``): the game
-# states, on the fans' path, in one; the other three in the other.
-SPLIT_PROJECTORS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("projector", ("--read-models", "game_state")),
-    ("projector", ("--read-models", "history,standings,player_stats")),
+# states, on the fans' path, in one; the other three in the other (as `scoreline cluster`).
+SPLIT_PROJECTORS = tuple(
+    ("projector", ("--read-models", read_models)) for read_models in SPLIT_READ_MODELS
 )
 
 

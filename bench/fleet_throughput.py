@@ -148,7 +148,8 @@ async def measure(
     fleet: Fleet, urls: tuple[list[str], list[str], str], games: Sequence[LiveGame], args: Any
 ) -> dict[str, Any]:
     ingest, recorders, projector = urls
-    projectors = fleet.of("projector") or fleet.members[:1]  # embedded: the one process
+    # Every projector's url (embedded: the one process's).
+    projectors = [m.url for m in fleet.of("projector") or fleet.members[:1]]
     async with httpx.AsyncClient(timeout=30) as http:
         await warm_up(http, ingest, recorders, args)
         base_recorded = await samples(http, recorders, "scoreline_events_recorded_total")
@@ -181,10 +182,8 @@ async def measure(
                     projected_at = now
             every_model_at = None
             while projected_at is not None and time.monotonic() < deadline:
-                lags = await asyncio.gather(
-                    *(samples(http, [m.url], "scoreline_projector_lag") for m in projectors)
-                )
-                if not any(lags):
+                lag = await samples(http, projectors, "scoreline_projector_lag")
+                if lag == 0:
                     every_model_at = time.time()
                     break
                 await asyncio.sleep(POLL)

@@ -103,10 +103,8 @@ class Services:
         return self.settings.database_url is None and self.settings.kafka_bootstrap is None
 
     def projector_followers(self) -> list[LogFollower]:
-        """The followers of the read models this process writes (its projector role's;
-        none for a role that does not project)."""
-        if "projector" not in WORKERS[self.settings.role]:
-            return []
+        """The followers of the read models this process writes (none for a role that
+        does not project: it builds no read model followers)."""
         writes_states = self.settings.projects("game_state")
         return [*([self.follower] if writes_states else []), *(f for _, f, _ in self.read_models)]
 
