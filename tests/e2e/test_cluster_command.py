@@ -15,28 +15,48 @@ import httpx
 
 from tests.services import free_port_run
 
+CLI = [sys.executable, "-m", "entrypoints.cli"]
 
-def test_cluster_starts_every_role_and_stops_them_cleanly(
-    postgres_url: str, redis_service: tuple[str, str], kafka_bootstrap: str, tmp_path: Path
-) -> None:
+
+def upgraded_env(
+    postgres_url: str,
+    redis_service: tuple[str, str],
+    kafka_bootstrap: str,
+    redis_prefix: str,
+    **more: str,
+) -> dict[str, str]:
+    """The environment of a cluster on the test services (its own Redis prefix and
+    topic), with the database upgraded."""
     env = {
         **os.environ,
         "SCORELINE_DATABASE_URL": postgres_url,
         "SCORELINE_REDIS_URL": redis_service[0],
-        "SCORELINE_REDIS_PREFIX": redis_service[1] + "cluster:",
+        "SCORELINE_REDIS_PREFIX": redis_service[1] + redis_prefix,
         "SCORELINE_KAFKA_BOOTSTRAP": kafka_bootstrap,
         "SCORELINE_KAFKA_TOPIC": f"game-events-{uuid.uuid4().hex[:8]}",
-        "SCORELINE_KAFKA_SESSION_TIMEOUT_MS": "6000",
-        "SCORELINE_KAFKA_HEARTBEAT_INTERVAL_MS": "1000",
-        "SCORELINE_NOTIFICATIONS_TOPIC": f"notifications-{uuid.uuid4().hex[:8]}",
+        **more,
     }
-    cli = [sys.executable, "-m", "entrypoints.cli"]
-    subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
+    subprocess.run([*CLI, "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
+    return env
+
+
+def test_cluster_starts_every_role_and_stops_them_cleanly(
+    postgres_url: str, redis_service: tuple[str, str], kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    env = upgraded_env(
+        postgres_url,
+        redis_service,
+        kafka_bootstrap,
+        "cluster:",
+        SCORELINE_KAFKA_SESSION_TIMEOUT_MS="6000",
+        SCORELINE_KAFKA_HEARTBEAT_INTERVAL_MS="1000",
+        SCORELINE_NOTIFICATIONS_TOPIC=f"notifications-{uuid.uuid4().hex[:8]}",
+    )
     base = free_port_run(9)
     errors = tmp_path / "cluster.stderr"
     cluster = subprocess.Popen(
         [
-            *cli,
+            *CLI,
             "cluster",
             "--ingest",
             "2",
@@ -105,21 +125,12 @@ def test_cluster_starts_every_role_and_stops_them_cleanly(
 def test_a_split_cluster_runs_each_projector_as_two_ready_processes(
     postgres_url: str, redis_service: tuple[str, str], kafka_bootstrap: str, tmp_path: Path
 ) -> None:
-    env = {
-        **os.environ,
-        "SCORELINE_DATABASE_URL": postgres_url,
-        "SCORELINE_REDIS_URL": redis_service[0],
-        "SCORELINE_REDIS_PREFIX": redis_service[1] + "split-cluster:",
-        "SCORELINE_KAFKA_BOOTSTRAP": kafka_bootstrap,
-        "SCORELINE_KAFKA_TOPIC": f"game-events-{uuid.uuid4().hex[:8]}",
-    }
-    cli = [sys.executable, "-m", "entrypoints.cli"]
-    subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
+    env = upgraded_env(postgres_url, redis_service, kafka_bootstrap, "split-cluster:")
     base = free_port_run(2)
     roles = ("ingest", "recorders", "gateways", "notifiers", "notification-workers")
     cluster = subprocess.Popen(
         [
-            *(*cli, "cluster", "--projectors", "1", "--split-read-models"),
+            *(*CLI, "cluster", "--projectors", "1", "--split-read-models"),
             *(arg for role in roles for arg in (f"--{role}", "0")),
             *("--base-port", str(base)),
         ],
