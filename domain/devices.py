@@ -31,7 +31,10 @@ class Interest(enum.StrEnum):
 
 MAX_TOKEN_LENGTH = 4096  # FCM tokens are ~160 characters, APNs 64 hex digits; leave room
 MAX_FOLLOWS = 200  # teams plus games one device may follow
-_TOKEN = re.compile(r"^[A-Za-z0-9_:\-.]+$")
+# Letters, digits and _ : - . with at least one that is not a dot: a token of dots alone
+# ("." or "..") could not be addressed as the path segment of /devices/{token}.
+TOKEN_PATTERN = r"^[A-Za-z0-9_:\-.]*[A-Za-z0-9_:\-][A-Za-z0-9_:\-.]*$"
+_TOKEN = re.compile(TOKEN_PATTERN)
 _ID = re.compile(r"^[^\x00-\x1f]{1,128}$")
 
 
@@ -90,7 +93,9 @@ def check_token(token: Any) -> str:
     if len(token) > MAX_TOKEN_LENGTH:
         raise DeviceError(f"token is longer than {MAX_TOKEN_LENGTH} characters", "/token")
     if not _TOKEN.fullmatch(token):
-        raise DeviceError("token may hold only letters, digits and _ : - .", "/token")
+        raise DeviceError(
+            "token may hold only letters, digits and _ : - ., not dots alone", "/token"
+        )
     return token
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.devices import MAX_FOLLOWS, MAX_TOKEN_LENGTH, Interest, Platform
+from domain.devices import MAX_FOLLOWS, MAX_TOKEN_LENGTH, TOKEN_PATTERN, Interest, Platform
 
 _PROBLEM = {
     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
@@ -14,7 +14,7 @@ _TOKEN = {
     "type": "string",
     "minLength": 1,
     "maxLength": MAX_TOKEN_LENGTH,
-    "pattern": "^[A-Za-z0-9_:\\-.]+$",
+    "pattern": TOKEN_PATTERN,
 }
 
 

@@ -20,7 +20,9 @@ from domain.devices import (
 )
 
 TOKEN_CHARACTERS = "ABCXYZabcxyz0189_:-."
-TOKENS = st.text(alphabet=TOKEN_CHARACTERS, min_size=1, max_size=200)
+TOKENS = st.text(alphabet=TOKEN_CHARACTERS, min_size=1, max_size=200).filter(
+    lambda token: token.strip(".") != ""  # dots alone are refused (BAD_TOKENS)
+)
 IDS = st.text(
     alphabet=st.characters(blacklist_categories=["Cs"], min_codepoint=0x20),
     min_size=1,
@@ -73,6 +75,7 @@ BAD_TOKENS = st.one_of(
     NOT_STRINGS,
     st.just(""),
     st.just("a" * (MAX_TOKEN_LENGTH + 1)),
+    st.text(alphabet=".", min_size=1, max_size=5),  # "." or "..": no /devices/{token}
     st.tuples(TOKENS, st.sampled_from(" /%\t?#é\x00"), TOKENS).map("".join),
 )
 BAD_IDS = st.one_of(
