@@ -11,6 +11,8 @@ Guarantees (the GameStateView contract, as adapters/game_state_view.py):
   path reads Redis, not this table.
 - :meth:`states` orders as the other views do: by start time (none first), then
   game id, in code-point order (``COLLATE "C"``), whatever the database's locale.
+- A board is stored as text (adapters/postgres_board_column.py); one read back as
+  this view last committed it is a copy, not a decoding.
 """
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 from psycopg.types.json import Jsonb
 
-from adapters.postgres_board_json import board_jsonb
+from adapters.board_texts import WrittenTexts, board_text
+from adapters.postgres_board_column import board_column_as_text, stored_board
 from adapters.postgres_schema import ensure_schema, postgres_datastore
 from domain.scoreboard import Scoreboard
-from domain.scoreboard_record import scoreboard_from_record
 
 
 class PostgresGameStateView(PostgresTrackingRecorder):
@@ -55,7 +57,7 @@ class PostgresGameStateView(PostgresTrackingRecorder):
                     " version bigint NOT NULL,"
                     " start_time text,"
                     " public jsonb NOT NULL,"
-                    " board jsonb NOT NULL,"
+                    " board text NOT NULL,"
                     " updated_at timestamptz NOT NULL DEFAULT now())"
                 ).format(schema=schema, table=table),
                 SQL(
@@ -66,8 +68,10 @@ class PostgresGameStateView(PostgresTrackingRecorder):
                     schema=schema,
                     table=table,
                 ),
+                board_column_as_text(datastore.schema, states_table_name),
             ]
         )
+        self._written = WrittenTexts()  # a board read back as written is copied, not decoded
         self._upsert = SQL(
             "INSERT INTO {schema}.{table} (game_id, status, version, start_time, public, board)"
             " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (game_id) DO UPDATE SET"
@@ -106,6 +110,7 @@ class PostgresGameStateView(PostgresTrackingRecorder):
     ) -> None:
         """Upsert the boards and record ``tracking``, atomically (IntegrityError if stale,
         or if ``generation`` is given and the table is no longer that one)."""
+        texts = {game_id: board_text(board) for game_id, board in boards.items()}
         rows = [
             (
                 game_id,
@@ -113,7 +118,7 @@ class PostgresGameStateView(PostgresTrackingRecorder):
                 board.version,
                 board.start_time,
                 Jsonb(board.public()),
-                board_jsonb(board),
+                texts[game_id].text,
             )
             for game_id, board in boards.items()
         ]
@@ -135,10 +140,12 @@ class PostgresGameStateView(PostgresTrackingRecorder):
             # table checked is the table written.
             if generation is not None and self._generation(c) != generation:
                 raise IntegrityError(f"{self.states_table_name} was swapped (a rebuild)")
+        for text in texts.values():
+            self._written.wrote(text)
 
     def board(self, game_id: str) -> Scoreboard | None:
         row = self._one(self._query("board", " WHERE game_id = %s"), (game_id,))
-        return scoreboard_from_record(row["board"]) if row else None
+        return stored_board(self._written, game_id, row["board"]) if row else None
 
     def boards(self, game_ids: Collection[str]) -> dict[str, Scoreboard]:
         """The boards of the games that have one, in one round trip."""
@@ -146,7 +153,8 @@ class PostgresGameStateView(PostgresTrackingRecorder):
             return {}
         with self.datastore.transaction(commit=False) as c:
             c.execute(self._query("game_id, board", " WHERE game_id = ANY(%s)"), (list(game_ids),))
-            return {row["game_id"]: scoreboard_from_record(row["board"]) for row in c.fetchall()}
+            rows = c.fetchall()
+        return {r["game_id"]: stored_board(self._written, r["game_id"], r["board"]) for r in rows}
 
     def state(self, game_id: str) -> dict[str, Any] | None:
         row = self._one(self._query("public", " WHERE game_id = %s"), (game_id,))

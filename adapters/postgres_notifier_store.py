@@ -12,6 +12,8 @@ adapters/notifier_store.py):
   release reads the outbox, or sees the release's clock and refuses to cancel what it
   may have read.
 - Reads see committed data only.
+- A board is stored as text (adapters/postgres_board_column.py); one read back as
+  this store last committed it is a copy, not a decoding.
 """
 
 from __future__ import annotations
@@ -23,11 +25,13 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb
 
-from adapters.notifier_store import cancel_refusal, notifier_game_from_record
+from adapters.board_texts import WrittenTexts, board_text
+from adapters.notifier_store import cancel_refusal
+from adapters.postgres_board_column import board_column_as_text, stored_board
 from adapters.postgres_schema import ensure_schema, postgres_datastore
+from domain.game_hold import GameHold
 from domain.held_notifications import Scheduled
 from domain.push import PushNotification
-from domain.scoreboard_record import scoreboard_to_record
 from projections.notifier import NotifierGame, ReleasedMeanwhile
 
 
@@ -68,7 +72,7 @@ class PostgresNotifierStore(PostgresTrackingRecorder):
             for statement in (
                 "CREATE TABLE IF NOT EXISTS {schema}.{games} ("
                 " game_id text PRIMARY KEY,"
-                " board jsonb NOT NULL,"
+                " board text NOT NULL,"
                 " hold jsonb NOT NULL,"
                 " updated_at timestamptz NOT NULL DEFAULT now())",
                 "CREATE TABLE IF NOT EXISTS {schema}.{outbox} ("
@@ -85,6 +89,8 @@ class PostgresNotifierStore(PostgresTrackingRecorder):
                 " ON CONFLICT (id) DO NOTHING",
             )
         )
+        self.sql_create_statements.append(board_column_as_text(datastore.schema, games_table_name))
+        self._texts = WrittenTexts()  # a board read back as written is copied, not decoded
         self._upsert_game = SQL(
             "INSERT INTO {schema}.{games} (game_id, board, hold) VALUES (%s, %s, %s)"
             " ON CONFLICT (game_id) DO UPDATE SET board = excluded.board,"
@@ -124,8 +130,9 @@ class PostgresNotifierStore(PostgresTrackingRecorder):
         tracking: Tracking,
     ) -> None:
         """Upsert games, apply outbox changes and record ``tracking``, atomically."""
+        texts = {game_id: board_text(g.board) for game_id, g in games.items()}
         game_rows = [
-            (game_id, Jsonb(scoreboard_to_record(g.board)), Jsonb(g.hold.to_record()))
+            (game_id, texts[game_id].text, Jsonb(g.hold.to_record()))
             for game_id, g in games.items()
         ]
         outbox_rows = [
@@ -150,6 +157,8 @@ class PostgresNotifierStore(PostgresTrackingRecorder):
                 c.executemany(self._upsert_game, game_rows)
             if outbox_rows:
                 c.executemany(self._upsert_outbox, outbox_rows)
+        for text in texts.values():
+            self._texts.wrote(text)
 
     def games(self, game_ids: Collection[str]) -> dict[str, NotifierGame]:
         """The stored games among ``game_ids``, in one round trip."""
@@ -157,7 +166,14 @@ class PostgresNotifierStore(PostgresTrackingRecorder):
             return {}
         with self.datastore.transaction(commit=False) as c:
             c.execute(self._select_games, (list(game_ids),))
-            return {row["game_id"]: notifier_game_from_record(row) for row in c.fetchall()}
+            rows = c.fetchall()
+        return {
+            row["game_id"]: NotifierGame(
+                stored_board(self._texts, row["game_id"], row["board"]),
+                GameHold.from_record(row["hold"] or {}),
+            )
+            for row in rows
+        }
 
     def due(self, now: float, limit: int) -> list[PushNotification]:
         with self.datastore.transaction(commit=True) as c:

@@ -21,7 +21,8 @@ a position not above the stored one raises IntegrityError and nothing is written
 with several writers (the tracking row is written first, so they queue on it). Reads
 see committed rows only; no memory mirror (the projector writes, gateways read).
 :meth:`PostgresPlayerStatsStore.games` reads a batch's games with their lines in one
-query (unknown ids absent).
+query (unknown ids absent). A board is stored as text (adapters/postgres_board_column.py);
+one read back as this store last committed it is a copy, not a decoding.
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 from psycopg.types.json import Jsonb
 
+from adapters.board_texts import WrittenTexts, board_text
 from adapters.player_stats_records import game_from_rows, leader_entries, player_answer
-from adapters.postgres_board_json import board_jsonb
+from adapters.postgres_board_column import board_column_as_text, stored_board
 from adapters.postgres_schema import ensure_schema, postgres_datastore
 from domain.season_lines import SeasonLine
 from projections.player_stats import PlayerStatsGame, game_line_rows
@@ -49,7 +51,7 @@ LEADERS_INDEX = "player_season_leaders_rank_idx"
 
 _TABLES = (
     "CREATE TABLE IF NOT EXISTS {s}.player_stats_games (game_id text PRIMARY KEY,"
-    " league text, season text, status text NOT NULL, counted jsonb, board jsonb NOT NULL,"
+    " league text, season text, status text NOT NULL, counted jsonb, board text NOT NULL,"
     " updated_at timestamptz NOT NULL DEFAULT now())",
     "CREATE TABLE IF NOT EXISTS {s}.player_game_stats (game_id text NOT NULL,"
     " player_id text NOT NULL, team_id text, league text, season text, sport text NOT NULL,"
@@ -96,6 +98,8 @@ class PostgresPlayerStatsStore(PostgresTrackingRecorder):
         super().__init__(datastore, tracking_table_name=tracking_table_name)
         self.table_names = (GAMES, LINES, SEASONS, LEADERS, NAMES)
         self.sql_create_statements.extend(self._sql(text) for text in _TABLES)
+        self.sql_create_statements.append(board_column_as_text(datastore.schema, GAMES))
+        self._texts = WrittenTexts()  # a board read back as written is copied, not decoded
 
     def _sql(self, text: str) -> Composed:
         return SQL(text).format(s=Identifier(self.datastore.schema))
@@ -110,10 +114,11 @@ class PostgresPlayerStatsStore(PostgresTrackingRecorder):
     ) -> None:
         """Upsert games, lines, season lines and the players' ``names`` and record
         ``tracking``, atomically (IntegrityError if the position is stale)."""
+        texts = {game_id: board_text(g.board) for game_id, g in games.items()}
         game_rows = [
             (game_id, g.board.schedule.league, g.board.schedule.season, g.board.status,
              Jsonb(g.counted.to_record()) if g.counted else None,
-             board_jsonb(g.board))
+             texts[game_id].text)
             for game_id, g in games.items()
         ]  # fmt: skip
         line_rows = [
@@ -193,6 +198,8 @@ class PostgresPlayerStatsStore(PostgresTrackingRecorder):
                     ),
                     sorted(names.items()),  # (one order for every writer: no deadlock)
                 )
+        for text in texts.values():
+            self._texts.wrote(text)
 
     def _all(self, query: str, params: tuple[Any, ...]) -> list[DictRow]:
         with self.datastore.transaction(commit=False) as c:
@@ -209,14 +216,20 @@ class PostgresPlayerStatsStore(PostgresTrackingRecorder):
             "SELECT player_id, team_id, stats FROM {s}.player_game_stats WHERE game_id = %s",
             (game_id,),
         )
-        return game_from_rows(found[0]["board"], found[0]["counted"], lines)
+        board = stored_board(self._texts, game_id, found[0]["board"])
+        return game_from_rows(board, found[0]["counted"], lines)
 
     def games(self, game_ids: Collection[str]) -> dict[str, PlayerStatsGame]:
         """The stored games among ``game_ids``, with their lines, in one round trip."""
         if not game_ids:
             return {}
         found = self._all(GAMES_QUERY, (list(game_ids),))
-        return {r["game_id"]: game_from_rows(r["board"], r["counted"], r["lines"]) for r in found}
+        return {
+            r["game_id"]: game_from_rows(
+                stored_board(self._texts, r["game_id"], r["board"]), r["counted"], r["lines"]
+            )
+            for r in found
+        }
 
     def player_names(self, player_ids: Collection[str]) -> dict[str, str]:
         if not player_ids:

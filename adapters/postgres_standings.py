@@ -11,6 +11,8 @@ adapters/standings_store.py):
   games in one query (unknown ids absent). Unlike the in-process stores,
   :meth:`standings` reads PostgreSQL (no memory mirror): the projector writes it,
   gateways read it.
+- A board is stored as text (adapters/postgres_board_column.py); one read back as
+  this store last committed it is a copy, not a decoding.
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 from psycopg.types.json import Jsonb
 
-from adapters.postgres_board_json import board_jsonb
+from adapters.board_texts import WrittenTexts, board_text
+from adapters.postgres_board_column import board_column_as_text, stored_board
 from adapters.postgres_schema import ensure_schema, postgres_datastore
-from adapters.standings_store import game_from_record
-from domain.standings import Table
+from domain.standings import GameResult, Table
 from projections.standings import StandingsGame
 
 
@@ -59,7 +61,7 @@ class PostgresStandingsStore(PostgresTrackingRecorder):
                     " season text,"
                     " status text NOT NULL,"
                     " counted jsonb,"
-                    " board jsonb NOT NULL,"
+                    " board text NOT NULL,"
                     " updated_at timestamptz NOT NULL DEFAULT now())"
                 ).format(schema=schema, games=games),
                 SQL(
@@ -73,8 +75,10 @@ class PostgresStandingsStore(PostgresTrackingRecorder):
                     " updated_at timestamptz NOT NULL DEFAULT now(),"
                     " PRIMARY KEY (league, season))"
                 ).format(schema=schema, tables=tables),
+                board_column_as_text(datastore.schema, games_table_name),
             ]
         )
+        self._texts = WrittenTexts()  # a board read back as written is copied, not decoded
         self._upsert_game = SQL(
             "INSERT INTO {schema}.{games} (game_id, league, season, status, counted, board)"
             " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (game_id) DO UPDATE SET"
@@ -102,6 +106,7 @@ class PostgresStandingsStore(PostgresTrackingRecorder):
     ) -> None:
         """Upsert games and tables and record ``tracking``, atomically (IntegrityError
         if the position is stale)."""
+        texts = {game_id: board_text(g.board) for game_id, g in games.items()}
         game_rows = [
             (
                 game_id,
@@ -109,7 +114,7 @@ class PostgresStandingsStore(PostgresTrackingRecorder):
                 g.board.schedule.season,
                 g.board.status,
                 Jsonb(g.counted.to_record()) if g.counted else None,
-                board_jsonb(g.board),
+                texts[game_id].text,
             )
             for game_id, g in games.items()
         ]
@@ -125,10 +130,12 @@ class PostgresStandingsStore(PostgresTrackingRecorder):
                 c.executemany(self._upsert_game, game_rows)
             if table_rows:
                 c.executemany(self._upsert_table, table_rows)
+        for text in texts.values():
+            self._texts.wrote(text)
 
     def game(self, game_id: str) -> StandingsGame | None:
         row = self._one(self._select_game, (game_id,))
-        return game_from_record(row) if row else None
+        return self._game(game_id, row) if row else None
 
     def games(self, game_ids: Collection[str]) -> dict[str, StandingsGame]:
         """The stored games among ``game_ids``, in one round trip."""
@@ -136,7 +143,15 @@ class PostgresStandingsStore(PostgresTrackingRecorder):
             return {}
         with self.datastore.transaction(commit=False) as c:
             c.execute(self._select_games, (list(game_ids),))
-            return {row["game_id"]: game_from_record(row) for row in c.fetchall()}
+            rows = c.fetchall()
+        return {row["game_id"]: self._game(row["game_id"], row) for row in rows}
+
+    def _game(self, game_id: str, row: DictRow) -> StandingsGame:
+        counted = row["counted"]
+        return StandingsGame(
+            stored_board(self._texts, game_id, row["board"]),
+            GameResult.from_record(counted) if counted else None,
+        )
 
     def table(self, league: str, season: str) -> Table | None:
         row = self._one(self._select_table, (league, season))

@@ -109,6 +109,7 @@ POSTGRES_READ_MODELS: dict[str, PostgresReadModel[Any]] = {
                 "game_states",
                 ("game_id",),
                 (*GAME_STATES, "start_time", "public", "board"),
+                json=("board",),  # text (adapters/postgres_board_column.py)
                 text_key=("game_id",),
             ),
         ),
@@ -137,7 +138,13 @@ POSTGRES_READ_MODELS: dict[str, PostgresReadModel[Any]] = {
         PostgresStandingsStore,
         StandingsProjection,
         (
-            Rows("standings_games", ("game_id",), STANDINGS_GAMES, text_key=("game_id",)),
+            Rows(
+                "standings_games",
+                ("game_id",),
+                STANDINGS_GAMES,
+                json=("board",),
+                text_key=("game_id",),
+            ),
             Rows(
                 "standings_tables",
                 ("league", "season"),
@@ -157,6 +164,7 @@ POSTGRES_READ_MODELS: dict[str, PostgresReadModel[Any]] = {
                 "player_stats_games",
                 PLAYER_KEYS["player_stats_games"],
                 PLAYER_GAMES,
+                json=("board",),
                 text_key=PLAYER_KEYS["player_stats_games"],
             ),
             Rows(

@@ -89,30 +89,44 @@ def test_a_projector_s_read_models_commit_without_waiting_for_the_disk(
     postgres_url: str, tmp_path: Path
 ) -> None:
     """Read models are projections with their position in the same transaction: a
-    commit a database crash loses is projected again. The event store's commits wait."""
+    commit a database crash loses is projected again. The event store's commits wait.
+    The read models compress with lz4 where the server has it (their boards are saved
+    whole every batch); the event store keeps the server's default."""
     from adapters.postgres_schema import upgrade
 
-    def synchronous_commit(recorder: Any) -> str:
+    def setting(recorder: Any, name: str) -> str:
         with recorder.datastore.transaction(commit=False) as c:
-            c.execute("SHOW synchronous_commit")
-            return str(c.fetchone()["synchronous_commit"])
+            c.execute("SELECT current_setting(%s) AS value", (name,))
+            return str(c.fetchone()["value"])
 
     upgrade(postgres_url)
     settings = Settings(data_dir=tmp_path, database_url=postgres_url, role="projector")
     services = build(settings)
     try:
-        found = {"game_state": synchronous_commit(cast(Any, services.view).view)}
+        stores = {"game_state": cast(Any, services.view).view}
         for name, follower, _ in services.read_models:
             projection: Any = follower.projection
             for member in getattr(projection, "members", [projection]):
-                found[f"{name}/{member.name}"] = synchronous_commit(member.store)
-        assert set(found) == {
+                stores[f"{name}/{member.name}"] = member.store
+        assert set(stores) == {
             "game_state",
             "standings+player_stats/standings",
             "standings+player_stats/player_stats",
             "history/history",
         }
+        found = {name: setting(store, "synchronous_commit") for name, store in stores.items()}
         assert set(found.values()) == {"off"}, found
-        assert synchronous_commit(services.scorekeeper.recorder) == "on"
+        keeper = cast(Any, services.scorekeeper.recorder)
+        assert setting(keeper, "synchronous_commit") == "on"
+        with keeper.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT enumvals, reset_val FROM pg_settings"
+                " WHERE name = 'default_toast_compression'"
+            )
+            row = c.fetchone()
+        expected = "lz4" if "lz4" in row["enumvals"] else row["reset_val"]
+        compression = {n: setting(s, "default_toast_compression") for n, s in stores.items()}
+        assert set(compression.values()) == {expected}, compression
+        assert setting(keeper, "default_toast_compression") == row["reset_val"]
     finally:
         services.close()
