@@ -37,6 +37,10 @@ COLUMNS = (
     "game_id, sequence_number, version, event_id, event_type, team_id, player_id,"
     " period, clock_seconds, provider, recorded_at, event"
 )
+COLUMN_TYPES = (  # of COLUMNS, in their order
+    "text", "bigint", "bigint", "text", "text", "text", "text",
+    "integer", "integer", "text", "timestamptz", "jsonb",
+)  # fmt: skip
 
 
 class PostgresHistory(PostgresTrackingRecorder):
@@ -90,10 +94,15 @@ class PostgresHistory(PostgresTrackingRecorder):
                 ),
             ]
         )
+        # A batch's rows as one array per column (binary), unnested into the columns: one
+        # statement, where a row each (executemany) cost about twice the client's and the
+        # server's CPU for batches of 2,000.
         self._insert = SQL(
-            "INSERT INTO {schema}.{table} (" + COLUMNS + ")"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (game_id, version, recorded_at) DO NOTHING"
+            "INSERT INTO {schema}.{table} ("
+            + COLUMNS
+            + ") SELECT * FROM unnest("
+            + ", ".join(f"%b::{kind}[]" for kind in COLUMN_TYPES)
+            + ") ON CONFLICT (game_id, version, recorded_at) DO NOTHING"
         ).format(schema=self._schema, table=self._table)
         self._select_game = SQL(
             "SELECT " + COLUMNS + " FROM {schema}.{table}"
@@ -109,7 +118,7 @@ class PostgresHistory(PostgresTrackingRecorder):
             # writers queue on the position row.
             self._insert_tracking(c, tracking)
             if values:
-                c.executemany(self._insert, values)
+                c.execute(self._insert, [list(column) for column in zip(*values, strict=True)])
 
     # ------------------------------------------------------------- partitions
     def partition_name(self, month: date) -> str:
