@@ -6,7 +6,7 @@ live pace, each event. Nothing queries inside a board (the service reads it back
 whole), so it is stored as the text :func:`adapters.board_texts.board_text` makes, as
 SQLite stores it. As ``jsonb``, PostgreSQL parsed all of it again on every save, a cost
 growing with the game (``bench.board_save``: the server's CPU per save of the game
-state rose 2.3x over a 600-event game as ``jsonb``, 1.2x as ``text``). The read models'
+state rose ~2.4x over a 600-event game as ``jsonb``, ~1.3x as ``text``). The read models'
 connections compress such values with lz4 where the server has it
 (adapters/postgres_schema.py).
 
