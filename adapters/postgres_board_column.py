@@ -15,7 +15,8 @@ Guarantees:
   ``scoreboard_to_record(board)``: tests/unit/test_board_texts.py) and tells its
   ``WrittenTexts`` once the transaction committed.
 - :func:`stored_board` reads a board column back, as text (decoded by the store's
-  ``WrittenTexts``: a board read back as written is a copy, not a decoding) or, in a
+  ``WrittenTexts``, :func:`written_texts`: a board read back as written is a copy, not
+  a decoding; the last ``KEPT`` games written are remembered) or, in a
   table not yet upgraded, as ``jsonb`` (psycopg gives its record).
 - :func:`board_column_as_text` is the upgrade of an older table whose board column is
   ``jsonb``: it rewrites that column as its text, once (the table is locked while it
@@ -32,6 +33,13 @@ from psycopg.sql import SQL, Composed, Identifier, Literal
 from adapters.board_texts import WrittenTexts
 from domain.scoreboard import Scoreboard
 from domain.scoreboard_record import scoreboard_from_record
+
+KEPT = 2_000  # games whose last written board a store remembers: a busy day's live ones
+
+
+def written_texts() -> WrittenTexts:
+    """What a PostgreSQL store remembers of the boards it wrote (at most ``KEPT``)."""
+    return WrittenTexts(KEPT)
 
 
 def stored_board(texts: WrittenTexts, game_id: str, value: str | Mapping[str, Any]) -> Scoreboard:

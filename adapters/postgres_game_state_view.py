@@ -27,8 +27,8 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 from psycopg.types.json import Jsonb
 
-from adapters.board_texts import WrittenTexts, board_text
-from adapters.postgres_board_column import board_column_as_text, stored_board
+from adapters.board_texts import board_text
+from adapters.postgres_board_column import board_column_as_text, stored_board, written_texts
 from adapters.postgres_schema import ensure_schema, postgres_datastore
 from domain.scoreboard import Scoreboard
 
@@ -71,7 +71,7 @@ class PostgresGameStateView(PostgresTrackingRecorder):
                 board_column_as_text(datastore.schema, states_table_name),
             ]
         )
-        self._written = WrittenTexts()  # a board read back as written is copied, not decoded
+        self._written = written_texts()  # a board read back as written is copied, not decoded
         self._upsert = SQL(
             "INSERT INTO {schema}.{table} (game_id, status, version, start_time, public, board)"
             " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (game_id) DO UPDATE SET"

@@ -25,9 +25,9 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb
 
-from adapters.board_texts import WrittenTexts, board_text
+from adapters.board_texts import board_text
 from adapters.notifier_store import cancel_refusal
-from adapters.postgres_board_column import board_column_as_text, stored_board
+from adapters.postgres_board_column import board_column_as_text, stored_board, written_texts
 from adapters.postgres_schema import ensure_schema, postgres_datastore
 from domain.game_hold import GameHold
 from domain.held_notifications import Scheduled
@@ -90,7 +90,7 @@ class PostgresNotifierStore(PostgresTrackingRecorder):
             )
         )
         self.sql_create_statements.append(board_column_as_text(datastore.schema, games_table_name))
-        self._texts = WrittenTexts()  # a board read back as written is copied, not decoded
+        self._texts = written_texts()  # a board read back as written is copied, not decoded
         self._upsert_game = SQL(
             "INSERT INTO {schema}.{games} (game_id, board, hold) VALUES (%s, %s, %s)"
             " ON CONFLICT (game_id) DO UPDATE SET board = excluded.board,"

@@ -36,9 +36,9 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 from psycopg.types.json import Jsonb
 
-from adapters.board_texts import WrittenTexts, board_text
+from adapters.board_texts import board_text
 from adapters.player_stats_records import game_from_rows, leader_entries, player_answer
-from adapters.postgres_board_column import board_column_as_text, stored_board
+from adapters.postgres_board_column import board_column_as_text, stored_board, written_texts
 from adapters.postgres_schema import ensure_schema, postgres_datastore
 from domain.season_lines import SeasonLine
 from projections.player_stats import PlayerStatsGame, game_line_rows
@@ -99,7 +99,7 @@ class PostgresPlayerStatsStore(PostgresTrackingRecorder):
         self.table_names = (GAMES, LINES, SEASONS, LEADERS, NAMES)
         self.sql_create_statements.extend(self._sql(text) for text in _TABLES)
         self.sql_create_statements.append(board_column_as_text(datastore.schema, GAMES))
-        self._texts = WrittenTexts()  # a board read back as written is copied, not decoded
+        self._texts = written_texts()  # a board read back as written is copied, not decoded
 
     def _sql(self, text: str) -> Composed:
         return SQL(text).format(s=Identifier(self.datastore.schema))

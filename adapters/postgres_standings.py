@@ -26,8 +26,8 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 from psycopg.types.json import Jsonb
 
-from adapters.board_texts import WrittenTexts, board_text
-from adapters.postgres_board_column import board_column_as_text, stored_board
+from adapters.board_texts import board_text
+from adapters.postgres_board_column import board_column_as_text, stored_board, written_texts
 from adapters.postgres_schema import ensure_schema, postgres_datastore
 from domain.standings import GameResult, Table
 from projections.standings import StandingsGame
@@ -78,7 +78,7 @@ class PostgresStandingsStore(PostgresTrackingRecorder):
                 board_column_as_text(datastore.schema, games_table_name),
             ]
         )
-        self._texts = WrittenTexts()  # a board read back as written is copied, not decoded
+        self._texts = written_texts()  # a board read back as written is copied, not decoded
         self._upsert_game = SQL(
             "INSERT INTO {schema}.{games} (game_id, league, season, status, counted, board)"
             " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (game_id) DO UPDATE SET"
