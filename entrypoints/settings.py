@@ -162,7 +162,7 @@ class Settings:
     def projects(self, read_model: str) -> bool:
         """Whether this process writes ``read_model`` (its role projects, and the
         setting names it or names none)."""
-        if self.role not in ("all", "projector"):
+        if "projector" not in WORKERS[self.role]:
             return False
         return self.read_models is None or read_model in self.read_models
 
@@ -174,7 +174,17 @@ class Settings:
         return replace(self, **changes)
 
 
-ROLES = ("all", "ingest", "recorder", "projector", "gateway", "notifier", "notification-worker")
+# What each role runs besides its HTTP endpoints (its background workers).
+WORKERS: dict[str, tuple[str, ...]] = {
+    "all": ("recorder", "projector", "notifier", "notification-worker"),
+    "ingest": (),
+    "recorder": ("recorder",),
+    "projector": ("projector",),
+    "gateway": (),
+    "notifier": ("notifier",),
+    "notification-worker": ("notification-worker",),
+}
+ROLES = tuple(WORKERS)
 READ_MODELS = ("game_state", "history", "standings", "player_stats")
 _READ_MODELS_SETTING = "--read-models (SCORELINE_READ_MODELS)"
 

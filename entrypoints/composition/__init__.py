@@ -7,7 +7,8 @@ for tests. ``Services.start(role)`` runs the workers of a role.
 """
 
 from entrypoints.composition.parts import build, build_embedded, build_in_memory
-from entrypoints.composition.services import WORKERS, Services
+from entrypoints.composition.services import Services
 from entrypoints.composition.wiring import wire
+from entrypoints.settings import WORKERS
 
 __all__ = ["WORKERS", "Services", "build", "build_embedded", "build_in_memory", "wire"]

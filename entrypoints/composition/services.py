@@ -19,7 +19,7 @@ from domain.recording import RecordingWorker
 from domain.scorekeeper import Scorekeeper
 from entrypoints.composition.notifications import Notifications
 from entrypoints.metrics import Metrics
-from entrypoints.settings import Settings
+from entrypoints.settings import WORKERS, Settings
 from entrypoints.web.hub import Hub
 from entrypoints.web.near_cache import NearCache
 from entrypoints.web.provider_auth import ProviderAuthenticator
@@ -31,15 +31,6 @@ from projections.standings import StandingsStore
 
 log = logging.getLogger("scoreline.composition")
 
-WORKERS = {
-    "all": ("recorder", "projector", "notifier", "notification-worker"),
-    "ingest": (),
-    "recorder": ("recorder",),
-    "projector": ("projector",),
-    "gateway": (),
-    "notifier": ("notifier",),
-    "notification-worker": ("notification-worker",),
-}
 PUSH_WORKERS = frozenset({"notifier", "notification-worker"})
 DEVICE_ROLES = ("all", "gateway", "notifier", "notification-worker")  # use the registry
 

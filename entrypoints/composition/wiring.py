@@ -12,7 +12,7 @@ from domain.ingestion import Ingestion
 from domain.ports import Broker, EventLog, RejectedStore, StateCache
 from domain.recording import RecordingWorker
 from domain.scorekeeper import Scorekeeper
-from entrypoints.composition.services import WORKERS, Services
+from entrypoints.composition.services import Services
 from entrypoints.metrics import (
     MeteredFeedMonitor,
     MeteredRejectedStore,
@@ -22,7 +22,7 @@ from entrypoints.metrics import (
     projector_lag,
 )
 from entrypoints.recovery_wiring import gap_filler
-from entrypoints.settings import Settings
+from entrypoints.settings import WORKERS, Settings
 from entrypoints.web.hub import Hub, updates_channel
 from entrypoints.web.provider_auth import ProviderAuthenticator
 from entrypoints.web.rate_limit import RateLimits
