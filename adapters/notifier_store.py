@@ -31,6 +31,7 @@ from adapters.notifier_rows import WrittenGames
 from adapters.sqlite_connection import rows_in
 from domain.held_notifications import GameHold, Scheduled
 from domain.push import PushNotification
+from domain.scoreboard import Scoreboard
 from domain.scoreboard_record import scoreboard_from_record, scoreboard_to_record
 from projections.notifier import NotifierGame, ReleasedMeanwhile
 
@@ -40,10 +41,13 @@ def notifier_game_record(game: NotifierGame) -> dict[str, Any]:
     return {"board": scoreboard_to_record(game.board), "hold": game.hold.to_record()}
 
 
+def notifier_game(board: Scoreboard, hold: Mapping[str, Any] | None) -> NotifierGame:
+    """A stored game from its board and its hold's record (None or empty: nothing held)."""
+    return NotifierGame(board, GameHold.from_record(hold or {}))
+
+
 def notifier_game_from_record(data: Mapping[str, Any]) -> NotifierGame:
-    return NotifierGame(
-        scoreboard_from_record(data["board"]), GameHold.from_record(data.get("hold") or {})
-    )
+    return notifier_game(scoreboard_from_record(data["board"]), data.get("hold"))
 
 
 def cancel_refusal(
@@ -242,6 +246,7 @@ __all__ = [
     "ReleasedMeanwhile",
     "SQLiteNotifierStore",
     "cancel_refusal",
+    "notifier_game",
     "notifier_game_from_record",
     "notifier_game_record",
     "open_sqlite_notifier_store",

@@ -26,10 +26,9 @@ from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb
 
 from adapters.board_texts import board_text
-from adapters.notifier_store import cancel_refusal
+from adapters.notifier_store import cancel_refusal, notifier_game
 from adapters.postgres_board_column import board_column_as_text, stored_board, written_texts
 from adapters.postgres_schema import ensure_schema, postgres_datastore
-from domain.game_hold import GameHold
 from domain.held_notifications import Scheduled
 from domain.push import PushNotification
 from projections.notifier import NotifierGame, ReleasedMeanwhile
@@ -168,9 +167,8 @@ class PostgresNotifierStore(PostgresTrackingRecorder):
             c.execute(self._select_games, (list(game_ids),))
             rows = c.fetchall()
         return {
-            row["game_id"]: NotifierGame(
-                stored_board(self._texts, row["game_id"], row["board"]),
-                GameHold.from_record(row["hold"] or {}),
+            row["game_id"]: notifier_game(
+                stored_board(self._texts, row["game_id"], row["board"]), row["hold"]
             )
             for row in rows
         }

@@ -29,7 +29,8 @@ from psycopg.types.json import Jsonb
 from adapters.board_texts import board_text
 from adapters.postgres_board_column import board_column_as_text, stored_board, written_texts
 from adapters.postgres_schema import ensure_schema, postgres_datastore
-from domain.standings import GameResult, Table
+from adapters.standings_store import standings_game
+from domain.standings import Table
 from projections.standings import StandingsGame
 
 
@@ -147,11 +148,7 @@ class PostgresStandingsStore(PostgresTrackingRecorder):
         return {row["game_id"]: self._game(row["game_id"], row) for row in rows}
 
     def _game(self, game_id: str, row: DictRow) -> StandingsGame:
-        counted = row["counted"]
-        return StandingsGame(
-            stored_board(self._texts, game_id, row["board"]),
-            GameResult.from_record(counted) if counted else None,
-        )
+        return standings_game(stored_board(self._texts, game_id, row["board"]), row["counted"])
 
     def table(self, league: str, season: str) -> Table | None:
         row = self._one(self._select_table, (league, season))

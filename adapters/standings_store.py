@@ -30,6 +30,7 @@ from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRe
 
 from adapters.board_texts import BoardText, WrittenTexts, board_text
 from adapters.sqlite_connection import rows_in
+from domain.scoreboard import Scoreboard
 from domain.scoreboard_record import scoreboard_from_record, scoreboard_to_record
 from domain.standings import GameResult, Table
 from projections.standings import StandingsGame
@@ -41,12 +42,13 @@ def game_record(game: StandingsGame) -> dict[str, Any]:
     return {"board": scoreboard_to_record(game.board), "counted": counted}
 
 
+def standings_game(board: Scoreboard, counted: Mapping[str, Any] | None) -> StandingsGame:
+    """A stored game from its board and its counted result's record (None: none)."""
+    return StandingsGame(board, GameResult.from_record(counted) if counted else None)
+
+
 def game_from_record(data: Mapping[str, Any]) -> StandingsGame:
-    counted = data.get("counted")
-    return StandingsGame(
-        scoreboard_from_record(data["board"]),
-        GameResult.from_record(counted) if counted else None,
-    )
+    return standings_game(scoreboard_from_record(data["board"]), data.get("counted"))
 
 
 class _PublicMirror:
@@ -218,9 +220,8 @@ class SQLiteStandingsStore(SQLiteTrackingRecorder):
 
     def _game_from_row(self, game_id: str, board: str, counted: str | None) -> StandingsGame:
         """A game from the JSON text of its SQLite row (= :func:`game_from_record`)."""
-        return StandingsGame(
-            self._texts.decode(game_id, board),
-            GameResult.from_record(json.loads(counted)) if counted else None,
+        return standings_game(
+            self._texts.decode(game_id, board), json.loads(counted) if counted else None
         )
 
 
@@ -238,4 +239,5 @@ __all__ = [
     "game_from_record",
     "game_record",
     "open_sqlite_standings_store",
+    "standings_game",
 ]
