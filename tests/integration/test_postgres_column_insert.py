@@ -1,6 +1,9 @@
 """The Scorekeeper's PostgreSQL recorder sends events as binary column arrays: for any
 batch it must store what the library's recorder stores (its composite array), in the
-same order, and answer the same notification ids for them."""
+same order, and answer the same notification ids for them. It stores a commit's several
+positions in one statement: for any commits, each stores all its positions if every one
+is above the one stored for its upstream (or is its first), and nothing otherwise
+(IntegrityError), as the library's one-position-at-a-time tracking does."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from adapters.postgres_partitioned_recorder import PostgresPartitionedProcessRec
 from adapters.postgres_schema import postgres_datastore
 
 Recorders = tuple[PostgresPartitionedProcessRecorder, PostgresProcessRecorder]
+UPSTREAMS = [f"game-events:{n}" for n in range(4)]
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +101,33 @@ def test_an_event_already_stored_fails_the_whole_commit(recorders: Recorders) ->
         ours.insert_events(again, tracking=Tracking("upstream", 2))
     assert [n.originator_id for n in ours.select_notifications(1, 10)] == [first.originator_id]
     assert ours.max_tracking_id("upstream") == 1
+
+
+_commits = st.lists(
+    st.dictionaries(st.sampled_from(UPSTREAMS), st.integers(1, 12), min_size=1),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(commits=_commits)
+def test_a_commit_stores_all_its_positions_or_none(
+    recorders: Recorders, commits: list[dict[str, int]]
+) -> None:
+    ours, _ = recorders
+    run = uuid.uuid4().hex[:8]  # upstream names of this example only
+    stored: dict[str, int] = {}
+    for positions in commits:
+        trackings = [Tracking(f"{name}:{run}", at) for name, at in positions.items()]
+        accepted = all(at > stored.get(name, 0) for name, at in positions.items())
+        if accepted:
+            ours.insert_events([], trackings=trackings)
+            stored.update(positions)
+        else:
+            with pytest.raises(IntegrityError):
+                ours.insert_events([], trackings=trackings)
+        for name in UPSTREAMS:
+            assert ours.max_tracking_id(f"{name}:{run}") == stored.get(name)
