@@ -59,6 +59,15 @@ def as_before_the_upgrade(postgres_url: str, schema: str) -> None:
             )
 
 
+def opened_stores(url: str) -> list[Any]:
+    """The game-state view, the standings and the player stats (opening upgrades them)."""
+    return [
+        open_postgres_game_state_view(url),
+        open_postgres_standings(url),
+        open_postgres_player_stats(url),
+    ]
+
+
 async def no_publish(updates: object) -> None:
     return None
 
@@ -71,11 +80,7 @@ async def test_boards_are_text_and_an_older_jsonb_column_is_upgraded_keeping_the
     upgrade(url)
     assert board_types(postgres_url, schema) == dict.fromkeys(BOARD_TABLES, "text")
     keeper = Scorekeeper(env=postgres_env(url, create_table=False))
-    stores: list[Any] = [
-        open_postgres_game_state_view(url),
-        open_postgres_standings(url),
-        open_postgres_player_stats(url),
-    ]
+    stores = opened_stores(url)
     view, standings, player_stats = stores
     followers = [
         LogFollower(keeper, GameStateProjection(view, keeper.name), no_publish),
@@ -105,11 +110,7 @@ async def test_boards_are_text_and_an_older_jsonb_column_is_upgraded_keeping_the
         # Fresh stores (nothing remembered of what was written): read from jsonb.
         for store in stores:
             store.datastore.close()
-        stores[:] = [
-            open_postgres_game_state_view(url),
-            open_postgres_standings(url),
-            open_postgres_player_stats(url),
-        ]
+        stores[:] = opened_stores(url)
         # Opening a store upgrades its tables, as `scoreline db upgrade` does.
         assert board_types(postgres_url, schema) == {
             **dict.fromkeys(FILLED, "text"),
