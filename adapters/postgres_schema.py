@@ -30,6 +30,7 @@ from psycopg import Connection
 from psycopg.sql import SQL, Identifier
 
 from adapters.partitioned_recorders import process_recorder_env
+from adapters.postgres_jsonb import use_msgspec_jsonb
 
 SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 QUERY_KEYS = ("schema", "pool_size", "max_overflow", "connect_timeout", "host")
@@ -158,7 +159,7 @@ def postgres_datastore(
         s = replace(s, schema=schema)
     if pool_size is not None:
         s = replace(s, pool_size=pool_size)
-    datastore_class = PostgresDatastore if durable_commits else _NoFlushWaitDatastore
+    datastore_class = _ScorelineDatastore if durable_commits else _NoFlushWaitDatastore
     datastore = datastore_class(
         dbname=s.dbname,
         host=s.host,
@@ -183,17 +184,31 @@ _LZ4_IF_BUILT_WITH_IT = (
 )
 
 
-class _NoFlushWaitDatastore(PostgresDatastore):
-    """A datastore whose connections commit without waiting for the WAL flush
-    (``synchronous_commit = off``) and compress with lz4 where the server has it (far
-    less CPU than the default pglz), set where the library sets up each new connection
-    of its pool: for the read models (see :func:`postgres_datastore`)."""
+class _ScorelineDatastore(PostgresDatastore):
+    """The library's datastore, whose connections encode ``jsonb`` parameters with
+    msgspec (adapters/postgres_jsonb.py), set where the library sets up each new
+    connection of its pool: every datastore :func:`postgres_datastore` makes."""
 
     def after_connect_func(self) -> Callable[[Connection[Any]], None]:
         library_setup = super().after_connect_func()
 
         def after_connect(conn: Connection[Any]) -> None:  # no reference to self, as the library's
             library_setup(conn)
+            use_msgspec_jsonb(conn)
+
+        return after_connect
+
+
+class _NoFlushWaitDatastore(_ScorelineDatastore):
+    """A datastore whose connections commit without waiting for the WAL flush
+    (``synchronous_commit = off``) and compress with lz4 where the server has it (far
+    less CPU than the default pglz): for the read models (see :func:`postgres_datastore`)."""
+
+    def after_connect_func(self) -> Callable[[Connection[Any]], None]:
+        scoreline_setup = super().after_connect_func()
+
+        def after_connect(conn: Connection[Any]) -> None:
+            scoreline_setup(conn)
             with conn.cursor() as c:
                 c.execute("SET synchronous_commit = off")
                 c.execute(_LZ4_IF_BUILT_WITH_IT)

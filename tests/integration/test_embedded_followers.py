@@ -91,8 +91,17 @@ def test_a_projector_s_read_models_commit_without_waiting_for_the_disk(
     """Read models are projections with their position in the same transaction: a
     commit a database crash loses is projected again. The event store's commits wait.
     The read models compress with lz4 where the server has it (their boards are saved
-    whole every batch); the event store keeps the server's default."""
+    whole every batch); the event store keeps the server's default. The read models'
+    connections encode jsonb parameters with msgspec; the event store's are untouched."""
+    from psycopg.adapt import PyFormat
+    from psycopg.types.json import Jsonb
+
+    from adapters.postgres_jsonb import encode_jsonb
     from adapters.postgres_schema import upgrade
+
+    def jsonb_dumps(recorder: Any) -> Any:
+        with recorder.datastore.get_connection() as conn:
+            return conn.adapters.get_dumper(Jsonb, PyFormat.BINARY)(Jsonb, conn).dumps
 
     def setting(recorder: Any, name: str) -> str:
         with recorder.datastore.transaction(commit=False) as c:
@@ -128,5 +137,8 @@ def test_a_projector_s_read_models_commit_without_waiting_for_the_disk(
         compression = {n: setting(s, "default_toast_compression") for n, s in stores.items()}
         assert set(compression.values()) == {expected}, compression
         assert setting(keeper, "default_toast_compression") == row["reset_val"]
+        encoders = {name: jsonb_dumps(store) for name, store in stores.items()}
+        assert set(encoders.values()) == {encode_jsonb}, encoders
+        assert jsonb_dumps(keeper) is not encode_jsonb
     finally:
         services.close()
