@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -58,6 +59,7 @@ class Projection(Protocol):
 # to ~0.15 ms of CPU an event (BENCHMARKS.md, "2026-12-03 14:23-14:54 UTC"). At a live pace batches
 # hold what arrived since the last, far fewer.
 BATCH_SIZE = 2_000
+LINGER_SLACK = 2.0  # seconds a lingering follower's batch may take (see lingering_at_head)
 RETRY_WAIT, RETRY_WAIT_MAX = 0.1, 5.0  # seconds after a failed batch (doubling)
 DECODED_KEPT = 20_000  # notifications kept decoded for the next follower to read them
 
@@ -145,6 +147,17 @@ class LogFollower:
         self._publishing = asyncio.Lock()  # one publisher at a time, in folding order
         self._read_asked = False  # poked since the last read
         self._retry_wait = 0.0  # after a failed batch: the wait before the next try
+        # time.monotonic() when a read last found the head (a batch not full, or none)
+        self.reached_head_at: float | None = None
+
+    def lingering_at_head(self, now: float) -> bool:
+        """Whether this follower is behind the head only because it lingers: its last
+        read found the head less than ``linger`` + ``poll_interval`` + LINGER_SLACK
+        seconds before ``now`` (time.monotonic()). Never for a follower without linger."""
+        at = self.reached_head_at
+        if self.linger <= 0 or at is None:
+            return False
+        return now - at <= self.linger + self.poll_interval + LINGER_SLACK
 
     def resume_from_store(self) -> None:
         """Take the position the projection has stored: call it on becoming the writer
@@ -246,8 +259,10 @@ class LogFollower:
             notifications = self.scorekeeper.recorder.select_notifications(
                 self.position + 1, self.batch_size
             )
+            read_at = time.monotonic()
             self._more = len(notifications) >= self.batch_size
             if not notifications:
+                self.reached_head_at = read_at
                 return 0
             batch = self.decoded.decode(notifications)
             try:
@@ -261,6 +276,8 @@ class LogFollower:
                 )
                 return 1
             self.position = notifications[-1].id
+            if not self._more:
+                self.reached_head_at = read_at  # (the head as it was read, now folded)
             if updates and self.publish is not None:
                 self._folded.append(list(updates))
             return len(notifications)

@@ -16,7 +16,7 @@ from typing import Any
 
 from domain.notification_ports import DeliveryLedger, DeviceRegistry, PushSender
 from domain.ports import EventLog
-from entrypoints.composition.pacing import EMBEDDED_BATCH, EMBEDDED_BREATHER, OFF_PATH_LINGER
+from entrypoints.composition.pacing import EMBEDDED_BATCH, EMBEDDED_BREATHER, NOTIFIER_LINGER
 from entrypoints.push_settings import PushSettings
 from entrypoints.settings import Settings, SettingsError
 from projections.follower import BATCH_SIZE, LogFollower
@@ -164,7 +164,7 @@ def build_notifications(
             projection,
             wake_release,
             batch_size=BATCH_SIZE if settings.database_url else EMBEDDED_BATCH,
-            linger=OFF_PATH_LINGER,
+            linger=NOTIFIER_LINGER,
             # (in a fleet the notifier has a process of its own: no fans to make room for)
             breather=0.0 if settings.database_url else EMBEDDED_BREATHER,
         )

@@ -10,15 +10,18 @@ problem+json whose ``failed`` lists the failing checks and ``checks`` says why.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from domain.ports import StateCache
+from domain.scorekeeper import Scorekeeper
 from entrypoints.composition import WORKERS, Services
 from entrypoints.metrics import projector_lag
 from entrypoints.web.problems import problem
+from projections.follower import LogFollower
 
 Check = Callable[[], Awaitable[None]]
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -118,8 +121,9 @@ def service_checks(services: Services, *, max_lag: int = MAX_PROJECTOR_LAG) -> d
 
     Every role: the event store and the state cache answer. A role with workers: they
     all run (so ``create_app(run_workers=False)`` is never ready). A projector: it is
-    within ``max_lag`` notifications of the head (a standby waiting for the writer
-    lock is therefore not ready, which is right: it serves nothing yet).
+    within ``max_lag`` notifications of the head, or lingering there (:func:`readiness_lag`;
+    a standby waiting for the writer lock is therefore not ready, which is right: it
+    serves nothing yet).
     """
     workers = WORKERS[services.settings.role]
     checks: dict[str, Check] = {
@@ -130,8 +134,22 @@ def service_checks(services: Services, *, max_lag: int = MAX_PROJECTOR_LAG) -> d
         checks["workers"] = tasks_running(lambda: services.tasks)
     if "projector" in workers:
         checks["projector"] = caught_up(
-            lambda: projector_lag(services.scorekeeper, services.projector_followers()),
+            lambda: readiness_lag(services.scorekeeper, services.projector_followers()),
             max_lag,
             what="notifications behind",
         )
     return checks
+
+
+def readiness_lag(
+    scorekeeper: Scorekeeper,
+    followers: Sequence[LogFollower],
+    now: Callable[[], float] = time.monotonic,
+) -> int:
+    """:func:`~entrypoints.metrics.projector_lag` of the followers that are behind for a
+    reason: one waiting out its linger at the head (``LogFollower.lingering_at_head``)
+    counts as caught up, since it gathers what is recorded meanwhile by design (at
+    hundreds of events a second a linger of seconds is more than ``max_lag``). The
+    metric ``scoreline_projector_lag`` counts every follower as it is."""
+    at = now()
+    return projector_lag(scorekeeper, [f for f in followers if not f.lingering_at_head(at)])
