@@ -15,7 +15,7 @@ from adapters.postgres_jsonb import encode_jsonb
 scalars = (
     st.none()
     | st.booleans()
-    | st.integers()  # beyond 64 bits too (msgspec refuses those: json's text then)
+    | st.integers()  # beyond 64 bits too
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text()  # any code point, lone surrogates included (json's text then)
 )
